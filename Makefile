@@ -1,0 +1,38 @@
+# The README's commands. Each one creates the virtualenv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+PORT ?= 8000
+
+.PHONY: run test lint format bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $@
+
+# With no configuration: SQLite, a development key, and the demo data of the built-in simulator.
+run: $(STAMP)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# The suite needs no configuration: DEBUG=1 gives it a development key (Django's test runner
+# still runs the code with DEBUG off). DATABASE_URL / REDIS_URL select PostgreSQL and Redis.
+test: lint
+	DEBUG=$${DEBUG:-1} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	DEBUG=1 $(BIN)/python bench/api_latency.py
+
+clean:
+	rm -rf $(VENV) staticfiles

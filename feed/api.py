@@ -1,0 +1,226 @@
+"""JSON views under /api/v1/, the OpenAPI document, and the health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_safe
+
+from feed import pagination
+from feed.filters import VideoFilter
+from feed.models import Video, VideoDict, query_texts
+
+
+def error(param: str, message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": {"param": param, "message": message}}, status=status)
+
+
+@require_safe
+def videos(request: HttpRequest) -> JsonResponse:
+    try:
+        cursor = pagination.parse_token(request.GET.get("sync_token"))
+        limit = pagination.parse_limit(request.GET.get("limit"))
+    except pagination.BadParameter as e:
+        return error(e.param, e.message)
+
+    filterset = VideoFilter(request.GET, queryset=Video.objects.all())
+    if not filterset.is_valid():
+        param, messages = next(iter(filterset.errors.items()))
+        return error(param, " ".join(messages))
+
+    page = pagination.fetch_page(
+        filterset.qs, cursor=cursor, limit=limit, searching=bool(filterset.terms)
+    )
+    texts = query_texts(page.items)
+    return JsonResponse(
+        {
+            "videos": [video.to_dict(queries=texts[video.pk]) for video in page.items],
+            "sync_token": page.next_token,
+        }
+    )
+
+
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "error", "detail": "database unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@require_safe
+def openapi(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(openapi_document())
+
+
+def openapi_document() -> dict[str, Any]:
+    def param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": schema,
+            "description": description,
+        }
+
+    video_list = {
+        "parameters": [
+            param(
+                "q",
+                {"type": "string", "maxLength": settings.SEARCH_MAX_LENGTH},
+                "Search title and description. Every word must match, in any order, case- and "
+                "accent-insensitively; a word may be the start of a longer one. Any text is "
+                "treated as plain words; text without letters or digits applies no search.",
+            ),
+            param(
+                "sync_token",
+                {"type": "integer", "minimum": 0, "maximum": pagination.MAX_TOKEN},
+                "The sync_token of the previous response: the next, older page. Absent or 0: "
+                "the latest videos.",
+            ),
+            param(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_LIMIT},
+                f"Videos per page (default {settings.API_DEFAULT_LIMIT}).",
+            ),
+            param("channel", {"type": "string", "maxLength": 64}, "A YouTube channel id."),
+            param(
+                "query",
+                {"type": "string", "maxLength": 200},
+                "Only videos found by this configured search query.",
+            ),
+            param(
+                "live",
+                {"type": "string", "enum": [c.value for c in Video.Live]},
+                "Only regular videos, live broadcasts or upcoming ones.",
+            ),
+            param(
+                "published_after",
+                {"type": "string", "format": "date-time"},
+                "ISO 8601; videos published at or after this time.",
+            ),
+            param(
+                "published_before",
+                {"type": "string", "format": "date-time"},
+                "ISO 8601; videos published at or before this time.",
+            ),
+        ],
+        "responses": {
+            "200": {
+                "description": "A page of videos, newest first.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}},
+            },
+            "400": {
+                "description": "A parameter has an invalid value.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+        },
+    }
+    nullable_int = {"type": ["integer", "null"]}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "YouTube video feed",
+            "version": "1.0.0",
+            "description": "The newest videos for the configured YouTube searches.",
+        },
+        "paths": {
+            "/api/v1/youtube/videos": {
+                "get": {
+                    "operationId": "listVideos",
+                    "summary": "Stored videos, newest first; search and filters.",
+                    **video_list,
+                }
+            },
+            "/api/v1/youtube/video/": {
+                "get": {
+                    "operationId": "searchVideos",
+                    "summary": "The original project's search path: the same as listVideos.",
+                    **video_list,
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Whether the database answers.",
+                    "responses": {
+                        "200": {
+                            "description": "Healthy.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["status"],
+                                        "properties": {"status": {"const": "ok"}},
+                                    }
+                                }
+                            },
+                        },
+                        "503": {"description": "The database does not answer."},
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Page": {
+                    "type": "object",
+                    "required": ["videos", "sync_token"],
+                    "properties": {
+                        "videos": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Video"},
+                        },
+                        "sync_token": {
+                            **nullable_int,
+                            "description": "Pass as sync_token for the next, older page; "
+                            "null when there is nothing older.",
+                        },
+                    },
+                },
+                "Video": {
+                    "type": "object",
+                    "required": list(VideoDict.__annotations__),
+                    "properties": {
+                        "id": {"type": "string", "description": "The YouTube video id."},
+                        "url": {"type": "string", "format": "uri"},
+                        "title": {"type": "string"},
+                        "description": {"type": "string"},
+                        "published_at": {"type": "string", "format": "date-time"},
+                        "channel_id": {"type": "string"},
+                        "channel_title": {"type": "string"},
+                        "thumbnails": {
+                            "type": "object",
+                            "required": ["default", "medium", "high"],
+                            "properties": {
+                                size: {"type": "string"} for size in ("default", "medium", "high")
+                            },
+                        },
+                        "live": {"type": "string", "enum": [c.value for c in Video.Live]},
+                        "queries": {"type": "array", "items": {"type": "string"}},
+                        "duration_seconds": nullable_int,
+                        "view_count": nullable_int,
+                    },
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["param", "message"],
+                            "properties": {
+                                "param": {"type": "string"},
+                                "message": {"type": "string"},
+                            },
+                        }
+                    },
+                },
+            }
+        },
+    }

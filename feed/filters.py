@@ -1,0 +1,73 @@
+"""The one FilterSet for videos, shared by the JSON API and the dashboard."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.db.models import Exists, OuterRef, QuerySet
+
+from feed import search
+from feed.models import SLOTS_PER_SECOND, Video
+
+
+class SearchTextField(forms.CharField):
+    def to_python(self, value: str | None) -> str:
+        # A NUL byte in a search is just not a word (Django's CharField would reject it).
+        return super().to_python(value).replace("\x00", " ")
+
+
+class SearchTextFilter(django_filters.CharFilter):
+    field_class = SearchTextField
+
+
+def applied_later(qs: QuerySet, name: str, value: object) -> QuerySet:
+    # Search and the date range are applied together in VideoFilter.filter_queryset: while
+    # searching on SQLite they must constrain the full-text index's rowid, not the video's.
+    return qs
+
+
+class VideoFilter(django_filters.FilterSet):
+    q = SearchTextFilter(method=applied_later, max_length=settings.SEARCH_MAX_LENGTH)
+    channel = django_filters.CharFilter(field_name="channel_id", max_length=64)
+    query = django_filters.CharFilter(method="filter_query", max_length=200)
+    live = django_filters.ChoiceFilter(choices=Video.Live.choices)
+    published_after = django_filters.IsoDateTimeFilter(method=applied_later)
+    published_before = django_filters.IsoDateTimeFilter(method=applied_later)
+
+    class Meta:
+        model = Video
+        fields: list[str] = []
+
+    def filter_query(self, qs: QuerySet[Video], name: str, value: str) -> QuerySet[Video]:
+        # EXISTS, not a join: the feed keeps walking the sort-key index in order and probes the
+        # link table's (video, query) index per row, instead of sorting every video of a query.
+        links = Video.queries.through.objects.filter(
+            video_id=OuterRef("pk"), searchquery__text=value
+        )
+        return qs.filter(Exists(links))
+
+    @property
+    def terms(self) -> list[str]:
+        return search.words(self.form.cleaned_data.get("q") or "")
+
+    def filter_queryset(self, queryset: QuerySet[Video]) -> QuerySet[Video]:
+        qs = search.apply(super().filter_queryset(queryset), self.terms)
+        # The sort key starts with the publish second, so a date range is a sort-key range:
+        # the same index that pages the feed answers it. Both bounds are inclusive.
+        column = search.order_column(searching=bool(self.terms))
+        data = self.form.cleaned_data
+        if (after := data.get("published_after")) is not None:
+            qs = qs.extra(where=[f"{column} >= %s"], params=[first_key(after)])
+        if (before := data.get("published_before")) is not None:
+            qs = qs.extra(where=[f"{column} < %s"], params=[first_key(before, next_second=True)])
+        return qs
+
+
+def first_key(moment: datetime, *, next_second: bool = False) -> int:
+    """The first sort key at or after `moment`, or after its whole second."""
+    seconds = math.floor(moment.timestamp()) + 1 if next_second else math.ceil(moment.timestamp())
+    return seconds * SLOTS_PER_SECOND

@@ -1,0 +1,194 @@
+"""Synthetic videos for demos and benchmarks. It never touches a real API."""
+
+from __future__ import annotations
+
+import html
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import accumulate
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from feed import store
+from feed.models import SearchQuery
+
+# Words every demo can search for ("tea how", "mak", "pasta"), then a long tail.
+COMMON = [
+    "football",
+    "highlights",
+    "goal",
+    "match",
+    "live",
+    "best",
+    "new",
+    "how",
+    "to",
+    "make",
+    "tea",
+    "cricket",
+    "recipe",
+    "pasta",
+    "making",
+    "music",
+    "official",
+    "video",
+    "review",
+    "top",
+    "10",
+    "vs",
+    "final",
+    "news",
+    "today",
+    "world",
+    "cup",
+    "league",
+    "game",
+    "skills",
+    "tutorial",
+    "easy",
+    "quick",
+    "chai",
+    "masala",
+    "travel",
+    "vlog",
+    "day",
+    "life",
+    "kitchen",
+    "street",
+    "food",
+]
+ACCENTED = ["café", "crème", "brûlée", "jalapeño", "naïve", "São", "Zürich", "piñata", "über"]
+TEMPLATES = [
+    "How to make {a} &amp; {b}?",
+    "{A} {b} {c} | {d} {e}",
+    "Making {a}: {b} {c} in {n} minutes",
+    "{A} vs {B} &#8211; {c} {d} highlights",
+    "Top {n} {a} {b} of the week",
+    "LIVE: {A} {b} {c}",
+    "{A}&#39;s {b} {c} &quot;{d}&quot;",
+    "{A} {b}: {c} {d} {e} {f}",
+]
+QUERIES = ["football", "cricket", "cooking", "music"]
+
+
+@dataclass(frozen=True, slots=True)
+class SeedVideo:
+    youtube_id: str
+    published_at: datetime
+    title: str
+    description: str
+    channel_id: str
+    channel_title: str
+    live: str
+    thumbnails: dict[str, str] = field(default_factory=dict)
+
+
+class Vocabulary:
+    """Zipf-like: a few words in most titles, a long tail of rare ones."""
+
+    def __init__(self, rng: random.Random, size: int = 20_000) -> None:
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        tail = {
+            "".join(rng.choice(letters) for _ in range(rng.randint(4, 10))) for _ in range(size)
+        }
+        self.words = COMMON + ACCENTED + sorted(tail)
+        self.cumulative = list(accumulate(1 / (rank + 1) for rank in range(len(self.words))))
+        self.rng = rng
+
+    def sample(self, k: int) -> list[str]:
+        return self.rng.choices(self.words, cum_weights=self.cumulative, k=k)
+
+
+def make_videos(*, count: int, seed: int, ties: float, end: datetime) -> list[list[SeedVideo]]:
+    """`count` videos per query bucket, newest ending at `end`, on average 30 s apart."""
+    rng = random.Random(seed)
+    vocab = Vocabulary(rng)
+    channels = [
+        (f"UC{rng.getrandbits(110):022x}"[:24], " ".join(vocab.sample(2)).title())
+        for _ in range(max(10, count // 200))
+    ]
+    buckets: list[list[SeedVideo]] = [[] for _ in QUERIES]
+    moment = end
+    for n in range(count):
+        if rng.random() >= ties:
+            moment -= timedelta(seconds=1 + int(rng.expovariate(1 / 30)))
+        words = vocab.sample(6)
+        raw_title = rng.choice(TEMPLATES).format(
+            a=words[0],
+            b=words[1],
+            c=words[2],
+            d=words[3],
+            e=words[4],
+            f=words[5],
+            A=words[0].title(),
+            B=words[1].title(),
+            n=rng.randint(2, 60),
+        )
+        description = " ".join(vocab.sample(rng.randint(5, 30)))
+        channel_id, channel_title = rng.choice(channels)
+        video_id = f"{seed:02x}{n:09x}"[-11:]
+        live = rng.choices(["none", "live", "upcoming"], weights=[96, 2, 2])[0]
+        buckets[n % len(QUERIES)].append(
+            SeedVideo(
+                youtube_id=video_id,
+                published_at=moment.replace(microsecond=0),
+                title=html.unescape(raw_title),
+                description=html.unescape(description),
+                channel_id=channel_id,
+                channel_title=channel_title,
+                live=live,
+                thumbnails={
+                    size: f"https://i.ytimg.com/vi/{video_id}/{name}.jpg"
+                    for size, name in (
+                        ("default", "default"),
+                        ("medium", "mqdefault"),
+                        ("high", "hqdefault"),
+                    )
+                },
+            )
+        )
+    return buckets
+
+
+class Command(BaseCommand):
+    help = "Insert N realistic synthetic videos (for demos and benchmarks; no API is called)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--count", type=int, required=True, help="how many videos")
+        parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        parser.add_argument(
+            "--ties",
+            type=float,
+            default=0.1,
+            help="share of videos published in the same second as the previous (default 0.1)",
+        )
+        parser.add_argument("--batch", type=int, default=5000, help="rows per transaction")
+
+    def handle(
+        self, *args: object, count: int, seed: int, ties: float, batch: int, **opts: object
+    ) -> None:
+        if count < 1:
+            raise CommandError("--count must be at least 1")
+        if not 0 <= ties < 1:
+            raise CommandError("--ties must be a share from 0 to below 1, e.g. 0.1")
+        if batch < 1:
+            raise CommandError("--batch must be at least 1")
+        started = time.monotonic()
+        buckets = make_videos(count=count, seed=seed, ties=ties, end=datetime.now(UTC))
+        stored = 0
+        for text, videos in zip(QUERIES, buckets, strict=True):
+            query, _ = SearchQuery.objects.get_or_create(text=text)
+            for start in range(0, len(videos), batch):
+                stored += len(
+                    store.upsert_videos(videos[start : start + batch], query=query).new_ids
+                )
+                elapsed = time.monotonic() - started
+                self.stdout.write(
+                    f"\r{stored:,} new videos ({stored / max(elapsed, 1e-9):,.0f}/s)", ending=""
+                )
+                self.stdout.flush()
+        self.stdout.write(
+            f"\nseeded {stored:,} new videos of {count:,} in {time.monotonic() - started:.1f} s"
+        )

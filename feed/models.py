@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TypedDict
+
+from django.db import models
+
+# sort_key = publish second * SLOTS_PER_SECOND + slot. The slot breaks ties between videos
+# published in the same second, in the order they were first stored. 10**6 slots keep the key
+# below 2**53 (safe as a JSON number in every client) until the year 2255.
+SLOTS_PER_SECOND = 1_000_000
+
+
+def sort_key_floor(moment: datetime) -> int:
+    """The smallest sort key of a video published at `moment` (its second)."""
+    return int(moment.timestamp()) * SLOTS_PER_SECOND
+
+
+class Thumbnails(TypedDict):
+    default: str
+    medium: str
+    high: str
+
+
+class VideoDict(TypedDict):
+    id: str
+    url: str
+    title: str
+    description: str
+    published_at: str
+    channel_id: str
+    channel_title: str
+    thumbnails: Thumbnails
+    live: str
+    queries: list[str]
+    duration_seconds: int | None
+    view_count: int | None
+
+
+class SearchQuery(models.Model):
+    """A search the fetcher runs against YouTube, e.g. "football"."""
+
+    text = models.CharField(max_length=200, unique=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["text"]
+        verbose_name_plural = "search queries"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Video(models.Model):
+    class Live(models.TextChoices):
+        NONE = "none"
+        LIVE = "live"
+        UPCOMING = "upcoming"
+
+    youtube_id = models.CharField(max_length=32, unique=True)
+    # Unique, immutable and indexed: the feed's order and the API's sync_token. On SQLite it is
+    # also the rowid of the full-text index, so a search walks the index already in feed order.
+    sort_key = models.BigIntegerField(unique=True, editable=False)
+    published_at = models.DateTimeField(editable=False)
+    title = models.TextField()
+    description = models.TextField(blank=True)
+    channel_id = models.CharField(max_length=64)
+    channel_title = models.CharField(max_length=300, blank=True)
+    thumbnails = models.JSONField(default=dict)
+    live = models.CharField(max_length=10, choices=Live.choices, default=Live.NONE)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    view_count = models.BigIntegerField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    queries = models.ManyToManyField(SearchQuery, related_name="videos", blank=True)
+
+    class Meta:
+        ordering = ["-sort_key"]
+        indexes = [
+            # Keyset pages within one channel / one live state walk these in order.
+            models.Index(fields=["channel_id", "sort_key"], name="video_channel_sort"),
+            models.Index(fields=["live", "sort_key"], name="video_live_sort"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def url(self) -> str:
+        return f"https://www.youtube.com/watch?v={self.youtube_id}"
+
+    def to_dict(self, *, queries: list[str]) -> VideoDict:
+        thumbs = self.thumbnails or {}
+        return {
+            "id": self.youtube_id,
+            "url": self.url,
+            "title": self.title,
+            "description": self.description,
+            "published_at": self.published_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "channel_id": self.channel_id,
+            "channel_title": self.channel_title,
+            "thumbnails": {
+                "default": thumbs.get("default", ""),
+                "medium": thumbs.get("medium", ""),
+                "high": thumbs.get("high", ""),
+            },
+            "live": self.live,
+            "queries": queries,
+            "duration_seconds": self.duration_seconds,
+            "view_count": self.view_count,
+        }
+
+
+def query_texts(videos: list[Video]) -> dict[int, list[str]]:
+    """The texts of the queries that found each video, by video pk, in one query."""
+    links = Video.queries.through.objects.filter(video_id__in=[v.pk for v in videos])
+    texts: dict[int, list[str]] = {v.pk: [] for v in videos}
+    for video_id, text in links.values_list("video_id", "searchquery__text").order_by(
+        "searchquery__text"
+    ):
+        texts[video_id].append(text)
+    return texts

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from tests.fixtures.videos import T0, FakeSnippet
+
+
+@pytest.fixture
+def add_videos(db) -> Callable[..., list[FakeSnippet]]:
+    """add_videos(n, **fields) or add_videos(snippet, ...): store videos, return the snippets.
+
+    Given a count, the videos are published one second apart, newest last.
+    """
+    from feed import store
+    from feed.models import SearchQuery
+
+    def add(*snippets: FakeSnippet | int, query: str | None = None, **fields) -> list[FakeSnippet]:
+        if len(snippets) == 1 and isinstance(snippets[0], int):
+            start = fields.pop("published_at", T0)
+            snippets = tuple(
+                FakeSnippet(published_at=start + timedelta(seconds=i), **fields)
+                for i in range(snippets[0])
+            )
+        search_query = SearchQuery.objects.get_or_create(text=query)[0] if query else None
+        store.upsert_videos(snippets, query=search_query)
+        return list(snippets)
+
+    return add

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "dashboard.settings", **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_it_refuses_to_start_without_secret_key_in_production():
+    result = start(DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_it_generates_a_development_key_with_a_warning():
+    result = start(DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["yes please", "2", "maybe"])
+def test_it_rejects_an_unclear_debug_value(value):
+    result = start(DEBUG=value, SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "DEBUG must be" in result.stderr
+
+
+def test_it_uses_wal_and_immediate_transactions_on_sqlite(db):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite settings")
+    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] == 5000

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from feed import search
+from tests.fixtures.videos import T0, FakeSnippet, api_get
+
+TEA = FakeSnippet(youtube_id="tea", title="How to make tea?", description="A masala chai recipe")
+PASTA = FakeSnippet(youtube_id="pasta", title="Making pasta", description="Fresh & easy")
+CAFE = FakeSnippet(youtube_id="cafe", title="Crème brûlée at the Café", description="Zürich")
+ROHIT = FakeSnippet(youtube_id="rohit", title="Chai & Cricket with Rohit's fans", description="")
+
+
+@pytest.fixture
+def library(add_videos):
+    add_videos(TEA, PASTA, CAFE, ROHIT)
+
+
+def found(client, q: str, **params) -> list[str]:
+    return [v["id"] for v in api_get(client, q=q, **params)["videos"]]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("tea how", ["tea"]),
+        ("how tea", ["tea"]),
+        ("tea ho", ["tea"]),
+        ("ho tea", ["tea"]),
+        ("mak", ["tea", "pasta"]),
+        ("MAKING", ["pasta"]),
+        ("tEa HoW", ["tea"]),
+        ("chai", ["tea", "rohit"]),
+        ("masala", ["tea"]),  # the description is searched too
+        ("cafe", ["cafe"]),
+        ("CAFÉ creme brulee", ["cafe"]),
+        ("zurich", ["cafe"]),
+        ("rohit", ["rohit"]),
+        ("rohit's", ["rohit"]),
+        ("tea pasta", []),
+        ("coffee", []),
+    ],
+)
+def test_it_matches_every_word_as_a_prefix_in_any_order(client, library, q, expected):
+    # All four share a publish second: the order given when storing (newest first) holds.
+    assert found(client, q) == expected
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"tea',
+        "tea*",
+        "tea OR pasta",
+        "NEAR(tea how)",
+        "tea -how",
+        "title:tea",
+        "tea AND NOT how",
+        "'; DROP TABLE feed_video; --",
+        "tea\x00how",
+        "tea) OR (1=1",
+        "^tea",
+        "{tea}",
+    ],
+)
+def test_it_treats_full_text_syntax_as_plain_words(client, library, q):
+    response = client.get("/api/v1/youtube/videos", {"q": q})
+    assert response.status_code == 200
+    # Every case holds the word "tea" and otherwise only words in that video or none at all;
+    # never an OR, a NOT, or a column filter.
+    assert [v["id"] for v in response.json()["videos"]] in (["tea"], [])
+    assert found(client, "tea how") == ["tea"]  # and nothing was dropped
+
+
+def test_it_keeps_operators_from_widening_or_narrowing_a_search(client, library):
+    assert found(client, "tea OR pasta") == []  # "or" is a word no video has
+    assert found(client, "tea -how") == ["tea"]  # "-" is not NOT
+    assert found(client, "tea*") == ["tea"]
+
+
+@pytest.mark.parametrize("q", ["", "   ", "!!!", "🍵🍵", "\x00", "*", '""', "-", ":"])
+def test_it_applies_no_search_when_there_is_no_word(client, library, q):
+    assert len(found(client, q)) == 4
+
+
+def test_it_finds_emoji_and_right_to_left_text_words(client, add_videos):
+    add_videos(FakeSnippet(youtube_id="arabic", title="شاي 🍵 tea"))
+    assert found(client, "🍵 شاي") == ["arabic"]
+
+
+def test_it_combines_search_with_filters_and_the_cursor(client, add_videos):
+    add_videos(
+        FakeSnippet(youtube_id="t1", title="tea one", channel_id="UCa", published_at=T0),
+        FakeSnippet(youtube_id="t2", title="tea two", channel_id="UCb", published_at=T0),
+        query="drinks",
+    )
+    later = T0 + timedelta(seconds=1)
+    add_videos(30, title="tea more", channel_id="UCa", query="drinks", published_at=later)
+    add_videos(10, title="coffee", channel_id="UCa", live="live")
+    assert found(client, "tea", channel="UCb") == ["t2"]
+    assert found(client, "tea", query="drinks", channel="UCb") == ["t2"]
+    assert found(client, "tea", live="live") == []
+    assert len(found(client, "coffee", live="live", channel="UCa")) == 10
+    before = T0.isoformat()
+    assert found(client, "tea", published_before=before) == ["t1", "t2"]
+    # Walk a search with a filter page by page: 31 videos of channel UCa say "tea".
+    seen, token = [], None
+    while True:
+        payload = api_get(
+            client, q="te", channel="UCa", limit=4, **({"sync_token": token} if token else {})
+        )
+        seen += [v["id"] for v in payload["videos"]]
+        token = payload["sync_token"]
+        if token is None:
+            break
+    assert len(seen) == len(set(seen)) == 31
+    assert seen[-1] == "t1"
+
+
+def test_it_normalises_words_like_the_index():
+    assert search.words("Tea, HOW? tea!") == ["tea", "how"]
+    assert search.words("snake_case ＦＵＬＬ") == ["snake", "case", "full"]
+    assert search.words("🍵 \x00 --") == []
+
+
+def test_it_quotes_every_word_for_sqlite():
+    assert search.sqlite_match(["tea", "ho"]) == '"tea"* "ho"*'
