@@ -13,10 +13,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
-# With no configuration: SQLite, a development key, and the demo data of the built-in simulator.
+# With no configuration: SQLite, SqliteHuey, a development key, and the built-in YouTube simulator
+# (demo mode). With YOUTUBE_API_KEYS set: the web server and the worker, on the real API.
 run: $(STAMP)
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=$${DEBUG:-1} APP_PORT=$(PORT) PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho -f Procfile.demo \
+		start $(if $(YOUTUBE_API_KEYS),web worker,)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

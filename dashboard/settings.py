@@ -141,13 +141,25 @@ API_DEFAULT_LIMIT = 20
 SEARCH_MAX_LENGTH = 200  # characters of `q`; longer is a 400, not a slow query
 SEARCH_MAX_WORDS = 8
 
-# Fetching from YouTube (see feed/services.py).
+# Fetching from YouTube (see feed/services.py). Keys are secrets: they live only here, in memory.
 YOUTUBE_API_KEYS = envlist("YOUTUBE_API_KEYS")
 YOUTUBE_QUERIES = envlist("YOUTUBE_QUERIES", "football")
-YOUTUBE_API_ENDPOINT = env("YOUTUBE_API_ENDPOINT", "https://youtube.googleapis.com")
-FETCH_INTERVAL_SECONDS = envint("FETCH_INTERVAL_SECONDS", "10")
 # Demo mode: no keys configured, so the built-in simulator stands in for YouTube.
 DEMO_MODE = not YOUTUBE_API_KEYS
+SIMULATOR_PORT = envint("SIMULATOR_PORT", "8765")
+YOUTUBE_API_ENDPOINT = env(
+    "YOUTUBE_API_ENDPOINT",
+    f"http://127.0.0.1:{SIMULATOR_PORT}" if DEMO_MODE else "https://youtube.googleapis.com",
+)
+FETCH_INTERVAL_SECONDS = envint("FETCH_INTERVAL_SECONDS", "10")
+FETCH_MAX_PAGES = envint("FETCH_MAX_PAGES", "5")  # search pages (of 50) per poll at most
+FETCH_OVERLAP_SECONDS = envint("FETCH_OVERLAP_SECONDS", "600")
+FETCH_INITIAL_LOOKBACK_HOURS = envint("FETCH_INITIAL_LOOKBACK_HOURS", "24")
+# Quota units (YouTube's published costs) and the daily budget of each key.
+YOUTUBE_SEARCH_COST = envint("YOUTUBE_SEARCH_COST", "100")
+YOUTUBE_VIDEOS_COST = envint("YOUTUBE_VIDEOS_COST", "1")
+YOUTUBE_DAILY_QUOTA = envint("YOUTUBE_DAILY_QUOTA", "1000000" if DEMO_MODE else "10000")
+YOUTUBE_NUM_RETRIES = envint("YOUTUBE_NUM_RETRIES", "3")
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
@@ -172,4 +184,6 @@ LOGGING = {
     "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    # run_huey gives huey's logger a handler of its own: without this, every line twice.
+    "loggers": {"huey": {"propagate": False}},
 }

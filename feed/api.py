@@ -32,7 +32,7 @@ def videos(request: HttpRequest) -> JsonResponse:
         return error(param, " ".join(messages))
 
     page = pagination.fetch_page(
-        filterset.qs, cursor=cursor, limit=limit, searching=bool(filterset.terms)
+        filterset.qs, cursor=cursor, limit=limit, column=filterset.order_column
     )
     texts = query_texts(page.items)
     return JsonResponse(

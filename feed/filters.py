@@ -54,12 +54,23 @@ class VideoFilter(django_filters.FilterSet):
     def terms(self) -> list[str]:
         return search.words(self.form.cleaned_data.get("q") or "")
 
+    # Set by filter_queryset: whether the search probes the full-text index per video of a
+    # small filtered set instead of walking the index (see search.apply).
+    probing = False
+
+    @property
+    def order_column(self) -> str:
+        return search.order_column(searching=bool(self.terms), probing=self.probing)
+
     def filter_queryset(self, queryset: QuerySet[Video]) -> QuerySet[Video]:
-        qs = search.apply(super().filter_queryset(queryset), self.terms)
+        qs = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if self.terms and (data.get("channel") or data.get("live")):
+            self.probing = search.is_small(qs)
+        qs = search.apply(qs, self.terms, probing=self.probing)
         # The sort key starts with the publish second, so a date range is a sort-key range:
         # the same index that pages the feed answers it. Both bounds are inclusive.
-        column = search.order_column(searching=bool(self.terms))
-        data = self.form.cleaned_data
+        column = self.order_column
         if (after := data.get("published_after")) is not None:
             qs = qs.extra(where=[f"{column} >= %s"], params=[first_key(after)])
         if (before := data.get("published_before")) is not None:

@@ -38,11 +38,19 @@ class VideoDict(TypedDict):
 
 
 class SearchQuery(models.Model):
-    """A search the fetcher runs against YouTube, e.g. "football"."""
+    """A search the fetcher runs against YouTube, e.g. "football".
+
+    Its walk state says what is already fetched: every video published up to `covered_until`,
+    except in the `gaps` (windows a walk could not finish: a page cap, an error, a crash), which
+    later polls fill from the newest end down. See feed/services.py.
+    """
 
     text = models.CharField(max_length=200, unique=True)
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(default=True, help_text="Paused queries are not polled.")
     created_at = models.DateTimeField(auto_now_add=True)
+    covered_until = models.DateTimeField(null=True, blank=True, editable=False)
+    gaps = models.JSONField(default=list, blank=True, editable=False)
+    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["text"]
@@ -50,6 +58,71 @@ class SearchQuery(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class ApiKeyState(models.Model):
+    """What YouTube last said about a key. Keys themselves live only in the environment:
+    this row knows a key by its fingerprint (feed.youtube.fingerprint)."""
+
+    class State(models.TextChoices):
+        OK = "ok"
+        EXHAUSTED = "exhausted"
+        DISABLED = "disabled"
+
+    fingerprint = models.CharField(max_length=32, unique=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OK)
+    exhausted_until = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=64, blank=True)
+    message = models.TextField(blank=True)
+    # A disabled key stays disabled until the configured key set changes (or an admin resets it).
+    disabled_config = models.CharField(max_length=64, blank=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["fingerprint"]
+        verbose_name = "API key state"
+
+    def __str__(self) -> str:
+        return self.fingerprint
+
+
+class QuotaUsage(models.Model):
+    """Units a key spent in one Pacific day (the day YouTube's quota resets on)."""
+
+    fingerprint = models.CharField(max_length=32)
+    day = models.DateField()
+    units = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["fingerprint", "day"], name="quota_usage_key_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint} {self.day}: {self.units}"
+
+
+class FetchRun(models.Model):
+    """One poll of one query: what it fetched, what it spent, what went wrong."""
+
+    query = models.ForeignKey(SearchQuery, on_delete=models.CASCADE, related_name="runs")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    key_fingerprints = models.CharField(max_length=200, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    units = models.PositiveIntegerField(default=0)
+    new_videos = models.PositiveIntegerField(default=0)
+    updated_videos = models.PositiveIntegerField(default=0)
+    error_reason = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["query", "-started_at"], name="fetchrun_query_started")]
+
+    def __str__(self) -> str:
+        return f"{self.query} at {self.started_at:%Y-%m-%d %H:%M:%S}"
 
 
 class Video(models.Model):

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import QuerySet
 
-from feed import search
 from feed.models import Video
 
 MAX_TOKEN = 2**63 - 1
@@ -48,13 +47,13 @@ def parse_limit(raw: str | None) -> int:
     return int(raw)
 
 
-def fetch_page(qs: QuerySet[Video], *, cursor: int | None, limit: int, searching: bool) -> Page:
-    """One page, newest first, of the videos after `cursor` (a sort key) in feed order.
+def fetch_page(qs: QuerySet[Video], *, cursor: int | None, limit: int, column: str) -> Page:
+    """One page, newest first, of the videos after `cursor` (a sort key) in feed order;
+    `column` holds the sort key in the query (VideoFilter.order_column).
 
     One row more than asked tells whether anything older exists, so the last page says
     `next_token=None` without a COUNT.
     """
-    column = search.order_column(searching=searching)
     if cursor is not None:
         qs = qs.extra(where=[f"{column} < %s"], params=[cursor])
     rows = list(qs.extra(order_by=[f"-{column}"])[: limit + 1])

@@ -7,6 +7,8 @@ import pytest
 
 from tests.fixtures.videos import T0, FakeSnippet
 
+pytest_plugins = ["tests.fixtures.simulator"]
+
 
 @pytest.fixture
 def add_videos(db) -> Callable[..., list[FakeSnippet]]:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from django.db import migrations
 
-# detail=none: queries are single-word prefixes, never phrases, so positions are dead weight;
-# without them the index is smaller and prefix merges read less. prefix='1 2 3 4': a word being
-# typed is matched from a prefix index, not by merging every term that starts with it.
+# detail=none: queries are single-word prefixes, never phrases, so positions are dead weight.
+# prefix='1 .. 12': every word of a search is a prefix, and a prefix without an index of its
+# length makes FTS5 merge the doclists of every term that starts with it before returning one
+# row: at 1M videos `"football"*` took 234 ms with prefix='1 2 3 4' and 0.08 ms with an index
+# of length 8 (the exact word: 0.08 ms). Lengths 1..12 cost +60% index size over '1 2 3 4'
+# (683 MB vs 423 MB at 1M); words longer than 12 characters still merge.
 SQLITE_TABLE = """
 CREATE VIRTUAL TABLE feed_video_fts USING fts5(
     title, description,
     content='feed_video', content_rowid='sort_key',
-    tokenize='unicode61 remove_diacritics 2', detail=none, prefix='1 2 3 4'
+    tokenize='unicode61 remove_diacritics 2', detail=none, prefix='1 2 3 4 5 6 7 8 9 10 11 12'
 )
 """
 

@@ -175,9 +175,21 @@ def test_it_filters_by_publish_time_with_inclusive_bounds(client, add_videos):
 def test_it_pins_two_queries_per_request(client, add_videos, django_assert_num_queries):
     add_videos(30, query="football")
     with django_assert_num_queries(2):  # the page, and the queries that found its videos
-        payload = api_get(client, q="video", channel="UCchannel0000000000000", limit=20)
+        payload = api_get(client, q="video", query="football", limit=20)
     with django_assert_num_queries(2):
         api_get(client, sync_token=payload["sync_token"], published_after="2026-01-01")
+    with django_assert_num_queries(2):
+        api_get(client, channel="UCchannel0000000000000", live="none")
+
+
+def test_it_sizes_a_filtered_set_before_searching_it(client, add_videos, django_assert_num_queries):
+    from django.db import connection
+
+    add_videos(30)
+    # SQLite: a capped count of the channel's videos picks the search plan (feed/search.py).
+    expected = 3 if connection.vendor == "sqlite" else 2
+    with django_assert_num_queries(expected):
+        assert len(api_get(client, q="video", channel="UCchannel0000000000000")["videos"]) == 20
 
 
 def test_it_answers_an_empty_store_with_an_empty_page(client, db):

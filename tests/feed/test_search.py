@@ -127,3 +127,21 @@ def test_it_normalises_words_like_the_index():
 
 def test_it_quotes_every_word_for_sqlite():
     assert search.sqlite_match(["tea", "ho"]) == '"tea"* "ho"*'
+
+
+@pytest.mark.parametrize("probe_at_most", [0, 500])
+def test_both_search_plans_agree_on_a_filtered_walk(client, add_videos, monkeypatch, probe_at_most):
+    # 0: the filtered set is "large", so the search walks the index; 500: it probes per video.
+    monkeypatch.setattr(search, "PROBE_AT_MOST", probe_at_most)
+    add_videos(12, title="tea for two", channel_id="UCa", live="live")
+    add_videos(12, title="tea for one", channel_id="UCb", published_at=T0 + timedelta(hours=1))
+    add_videos(5, title="coffee", channel_id="UCa", published_at=T0 + timedelta(hours=2))
+    walked, token = [], None
+    while True:
+        params = {"q": "tea fo", "channel": "UCa", "limit": 5}
+        payload = api_get(client, **params, **({"sync_token": token} if token else {}))
+        walked += [v["published_at"] for v in payload["videos"]]
+        if (token := payload["sync_token"]) is None:
+            break
+    assert walked == sorted(walked, reverse=True) and len(walked) == 12
+    assert len(found(client, "tea", live="live")) == 12

@@ -1,0 +1,137 @@
+"""API keys: which are usable now, what YouTube said about each, and the daily quota ledger.
+
+Keys live only in the environment (settings.YOUTUBE_API_KEYS); the database knows each by its
+fingerprint. States: ok; exhausted until the next Pacific midnight (quotaExceeded); disabled (a
+rejected key) until the configured key set changes or an admin resets it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import F
+
+from feed import quota
+from feed.models import ApiKeyState, QuotaUsage
+from feed.youtube import fingerprint
+
+# Demo mode's key for the built-in simulator: not a secret, it opens nothing but the simulator.
+DEMO_KEY = "demo-key-for-the-built-in-simulator"
+
+
+def configured() -> list[str]:
+    return list(settings.YOUTUBE_API_KEYS) or ([DEMO_KEY] if settings.DEMO_MODE else [])
+
+
+def config_fingerprint(keys: list[str]) -> str:
+    joined = ",".join(sorted(fingerprint(k) for k in keys))
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class KeyStatus:
+    fingerprint: str
+    state: str  # ok / exhausted / disabled, as of `now`
+    exhausted_until: datetime | None
+    reason: str
+    message: str
+    units_today: int
+    budget: int
+
+
+def statuses(*, now: datetime, keys: list[str] | None = None) -> list[KeyStatus]:
+    """Every configured key's state as of `now`, in configuration order (two queries)."""
+    keys = configured() if keys is None else keys
+    prints = [fingerprint(k) for k in keys]
+    rows = {s.fingerprint: s for s in ApiKeyState.objects.filter(fingerprint__in=prints)}
+    spent = spent_today(prints, now=now)
+    current = config_fingerprint(keys)
+    result = []
+    for fp in prints:
+        row = rows.get(fp)
+        state = effective_state(row, now=now, config=current)
+        live = row if row is not None and state != ApiKeyState.State.OK else None
+        result.append(
+            KeyStatus(
+                fingerprint=fp,
+                state=state,
+                exhausted_until=live.exhausted_until if live else None,
+                reason=live.reason if live else "",
+                message=live.message if live else "",
+                units_today=spent.get(fp, 0),
+                budget=settings.YOUTUBE_DAILY_QUOTA,
+            )
+        )
+    return result
+
+
+def effective_state(row: ApiKeyState | None, *, now: datetime, config: str) -> str:
+    """An exhausted key recovers at its reset time; a disabled one when the key set changes."""
+    if row is None:
+        return ApiKeyState.State.OK
+    if (
+        row.state == ApiKeyState.State.EXHAUSTED
+        and row.exhausted_until
+        and row.exhausted_until > now
+    ):
+        return ApiKeyState.State.EXHAUSTED
+    if row.state == ApiKeyState.State.DISABLED and row.disabled_config == config:
+        return ApiKeyState.State.DISABLED
+    return ApiKeyState.State.OK
+
+
+def usable(*, now: datetime, keys: list[str] | None = None) -> list[str]:
+    """Keys that may be called now, the least spent today first (spreads the load)."""
+    keys = configured() if keys is None else keys
+    by_print = {fingerprint(k): k for k in keys}
+    ready = [s for s in statuses(now=now, keys=keys) if s.state == ApiKeyState.State.OK]
+    ready.sort(key=lambda s: s.units_today)
+    return [by_print[s.fingerprint] for s in ready]
+
+
+def mark_exhausted(key: str, *, now: datetime, reason: str, message: str) -> None:
+    """No call on this key before the next Pacific midnight, when YouTube resets its quota."""
+    ApiKeyState.objects.update_or_create(
+        fingerprint=fingerprint(key),
+        defaults={
+            "state": ApiKeyState.State.EXHAUSTED,
+            "exhausted_until": quota.next_reset(now),
+            "reason": reason,
+            "message": message,
+        },
+    )
+
+
+def disable(key: str, *, reason: str, message: str) -> None:
+    """No call on this key until the configured key set changes (or an admin resets it)."""
+    ApiKeyState.objects.update_or_create(
+        fingerprint=fingerprint(key),
+        defaults={
+            "state": ApiKeyState.State.DISABLED,
+            "exhausted_until": None,
+            "reason": reason,
+            "message": message,
+            "disabled_config": config_fingerprint(configured()),
+        },
+    )
+
+
+def charge(key: str, *, units: int, now: datetime) -> None:
+    """Add a call's units to the key's ledger for the Pacific day of `now`."""
+    usage, created = QuotaUsage.objects.get_or_create(
+        fingerprint=fingerprint(key),
+        day=quota.pacific_day(now),
+        defaults={"units": units, "calls": 1},
+    )
+    if not created:
+        QuotaUsage.objects.filter(pk=usage.pk).update(
+            units=F("units") + units, calls=F("calls") + 1
+        )
+
+
+def spent_today(prints: list[str], *, now: datetime) -> dict[str, int]:
+    rows = QuotaUsage.objects.filter(fingerprint__in=prints, day=quota.pacific_day(now))
+    return dict(rows.values_list("fingerprint", "units"))

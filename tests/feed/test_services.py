@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+
+import pytest
+from django.core import serializers
+from django.core.management import CommandError, call_command
+
+from feed import keys, quota, services
+from feed.models import ApiKeyState, FetchRun, QuotaUsage, SearchQuery, Video
+from feed.simulator import Simulator
+from feed.youtube import fingerprint
+
+KEY_A = "test-key-alpha-0123456789"
+KEY_B = "test-key-bravo-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def no_backoff_sleep(monkeypatch):
+    # The client's retries sleep rand() * 2**n seconds; the tests need the retries, not the wait.
+    monkeypatch.setattr("googleapiclient.http.time.sleep", lambda seconds: None)
+
+
+@pytest.fixture
+def fetching(settings, simulator_url, db):
+    settings.YOUTUBE_API_KEYS = [KEY_A]
+    settings.DEMO_MODE = False
+    settings.YOUTUBE_API_ENDPOINT = simulator_url
+    settings.YOUTUBE_DAILY_QUOTA = 10_000
+    settings.YOUTUBE_QUERIES = ["football"]
+    settings.FETCH_MAX_PAGES = 20
+    settings.FETCH_INITIAL_LOOKBACK_HOURS = 24
+    settings.YOUTUBE_NUM_RETRIES = 2
+    return settings
+
+
+def football() -> SearchQuery:
+    return SearchQuery.objects.get_or_create(text="football")[0]
+
+
+def poll(simulator: Simulator, **kwargs) -> FetchRun:
+    return services.fetch_query(football(), clock=simulator.now, **kwargs)
+
+
+def stored_ids() -> set[str]:
+    return set(Video.objects.filter(queries__text="football").values_list("youtube_id", flat=True))
+
+
+def published_ids(simulator: Simulator) -> set[str]:
+    return {video_id for video_id, _ in simulator.published("football")}
+
+
+def test_it_fetches_every_published_video_and_records_the_run(fetching, simulator):
+    run = poll(simulator)
+    assert run.error == ""
+    assert stored_ids() == published_ids(simulator)
+    assert run.new_videos == len(published_ids(simulator)) > 300
+    assert run.pages == -(-run.new_videos // 50)  # whole pages of 50, walked to the end
+    details_calls = -(-run.new_videos // 50)
+    assert run.units == run.pages * 100 + details_calls * 1
+    assert run.key_fingerprints == fingerprint(KEY_A)
+    assert Video.objects.exclude(duration_seconds=None).count() == run.new_videos
+    assert QuotaUsage.objects.get(fingerprint=fingerprint(KEY_A)).units == run.units
+
+
+def test_it_stores_titles_unescaped_once(fetching, simulator):
+    poll(simulator)
+    titles = list(Video.objects.values_list("title", flat=True))
+    assert not any("&amp;" in t or "&#39;" in t or "&quot;" in t for t in titles)
+
+
+def test_it_is_idempotent_when_nothing_is_new(fetching, simulator):
+    poll(simulator)
+    count = Video.objects.count()
+    again = poll(simulator)
+    assert (again.new_videos, again.pages) == (0, 1)
+    assert Video.objects.count() == count
+
+
+def test_it_captures_a_burst_larger_than_a_page(fetching, simulator, simulator_clock):
+    poll(simulator)
+    before = stored_ids()
+    simulator_clock.advance(timedelta(minutes=61))  # past the next burst of 60 in 5 s
+    arrived = published_ids(simulator) - before
+    assert len(arrived) > 50 + 6 * 60  # the burst and an hour of steady arrivals
+    run = poll(simulator)
+    assert run.pages >= 2
+    assert stored_ids() == published_ids(simulator)
+
+
+def test_it_leaves_a_gap_at_the_page_cap_and_fills_it_later(fetching, simulator):
+    fetching.FETCH_MAX_PAGES = 3
+    first = poll(simulator)
+    assert first.pages == 3 and first.new_videos == 150
+    assert len(football().gaps) == 1
+    polls = 1
+    while football().gaps and polls < 10:
+        poll(simulator)
+        polls += 1
+    assert football().gaps == []
+    assert stored_ids() == published_ids(simulator)
+
+
+def test_it_loses_nothing_when_a_walk_breaks_after_page_two(fetching, simulator):
+    fetching.YOUTUBE_NUM_RETRIES = 0
+    # Pages 1 and 2 succeed (with their details calls), then every search fails.
+    original = simulator.handle
+    searches = []
+
+    def failing_after_two(target: str):
+        if "/search" in target:
+            searches.append(target)
+            if len(searches) > 2:
+                simulator.inject("backendError", method="search.list")
+        return original(target)
+
+    simulator.handle = failing_after_two
+    broken = poll(simulator)
+    assert broken.pages == 2
+    assert broken.error_reason == "backendError"
+    assert len(stored_ids()) == 100
+    simulator.handle = original
+    healed = poll(simulator)
+    assert healed.error == ""
+    assert stored_ids() == published_ids(simulator)
+    assert Video.objects.count() == len(published_ids(simulator))  # nothing twice
+
+
+def test_it_rotates_to_the_next_key_mid_poll(fetching, simulator):
+    fetching.YOUTUBE_API_KEYS = [KEY_A, KEY_B]
+    simulator.inject("quotaExceeded", key=KEY_A, times=100)
+    run = poll(simulator)
+    assert run.error == ""
+    assert stored_ids() == published_ids(simulator)
+    assert run.key_fingerprints == fingerprint(KEY_B)
+    state = ApiKeyState.objects.get(fingerprint=fingerprint(KEY_A))
+    assert state.state == "exhausted"
+    assert state.exhausted_until == quota.next_reset(simulator.now())
+    assert simulator.stats.calls_for(KEY_A) == 1  # no call on a spent key
+
+
+@pytest.mark.parametrize(
+    ("fault", "state", "reason"),
+    [
+        ("quotaExceeded", "exhausted", "quotaExceeded"),
+        ("dailyLimitExceeded", "exhausted", "dailyLimitExceeded"),
+        ("keyInvalid", "disabled", "API_KEY_INVALID"),
+        ("keyInvalidOld", "disabled", "keyInvalid"),
+        ("accessNotConfigured", "disabled", "accessNotConfigured"),
+    ],
+)
+def test_it_puts_each_key_error_in_the_right_state(fetching, simulator, fault, state, reason):
+    simulator.inject(fault, key=KEY_A, times=1)
+    run = poll(simulator)
+    assert run.error_reason == "noUsableKey"
+    row = ApiKeyState.objects.get(fingerprint=fingerprint(KEY_A))
+    assert (row.state, row.reason) == (state, reason)
+    assert keys.usable(now=simulator.now()) == []
+    calls = simulator.stats.total_calls
+    poll(simulator)
+    assert simulator.stats.total_calls == calls  # no call on a spent or disabled key
+
+
+@pytest.mark.parametrize("fault", ["backendError", "rateLimitExceeded", "tooManyRequests"])
+def test_it_retries_transient_errors_without_spending_the_key(fetching, simulator, fault):
+    simulator.inject(fault, times=1)
+    run = poll(simulator)
+    assert run.error == ""
+    assert stored_ids() == published_ids(simulator)
+    assert not ApiKeyState.objects.exists()
+
+
+def test_it_restarts_the_walk_on_an_invalid_page_token(fetching, simulator):
+    original = simulator.handle
+
+    def forget_tokens_once(target: str):
+        if "pageToken=" in target and not forgot:
+            forgot.append(target)
+            simulator.inject("invalidPageToken", method="search.list")
+        return original(target)
+
+    forgot: list[str] = []
+    simulator.handle = forget_tokens_once
+    run = poll(simulator)
+    assert forgot and run.error == ""
+    assert stored_ids() == published_ids(simulator)
+
+
+def test_it_recovers_an_exhausted_key_after_pacific_midnight(fetching, simulator, simulator_clock):
+    simulator.inject("quotaExceeded", key=KEY_A)
+    poll(simulator)
+    simulator_clock.set(quota.next_reset(simulator.now()) + timedelta(seconds=1))
+    assert keys.usable(now=simulator.now()) == [KEY_A]
+    assert poll(simulator).error == ""
+
+
+def test_it_reenables_a_disabled_key_when_the_key_set_changes(fetching, simulator):
+    simulator.inject("keyInvalid", key=KEY_A)
+    poll(simulator)
+    assert keys.usable(now=simulator.now()) == []
+    fetching.YOUTUBE_API_KEYS = [KEY_A, KEY_B]
+    assert keys.usable(now=simulator.now()) == [KEY_A, KEY_B]
+
+
+def test_it_never_writes_a_key_into_logs_or_the_database(fetching, simulator, caplog):
+    fetching.YOUTUBE_API_KEYS = [KEY_A, KEY_B]
+    fetching.YOUTUBE_NUM_RETRIES = 1
+    caplog.set_level("DEBUG")
+    for fault in ("backendError", "rateLimitExceeded", "malformedJson", "quotaExceeded"):
+        simulator.inject(fault, key=KEY_A)
+    simulator.inject("keyInvalid", key=KEY_B)
+    runs = [poll(simulator) for _ in range(4)]  # a transient error ends a poll: poll again
+    assert {r.error_reason for r in runs} >= {"rateLimitExceeded", "noUsableKey"}
+    dump = serializers.serialize(
+        "json",
+        [
+            *ApiKeyState.objects.all(),
+            *FetchRun.objects.all(),
+            *QuotaUsage.objects.all(),
+            *SearchQuery.objects.all(),
+        ],
+    )
+    assert ApiKeyState.objects.count() == 2
+    for key in (KEY_A, KEY_B):
+        assert key not in caplog.text
+        assert key not in dump
+
+
+def test_it_plans_polls_to_keep_the_quota_all_day(fetching, simulator):
+    plan = services.pacing(now=datetime(2026, 11, 28, 8, 0, tzinfo=quota.PACIFIC))
+    # One key, 16 h to the Pacific midnight: about every 10 min, not every 10 s.
+    assert 500 < plan.interval_seconds < 700
+    assert "a 10 s interval needs 88 keys" in plan.sentence  # 101 units a poll
+    due = services.due_polls(now=simulator.now())
+    assert [(q.text, d) for q, d in due] == [("football", 0)]
+    poll(simulator)
+    assert services.due_polls(now=simulator.now()) == []
+
+
+def test_it_fans_out_polls_over_the_minute_when_quota_allows(fetching, simulator):
+    fetching.YOUTUBE_DAILY_QUOTA = 10_000_000
+    due = services.due_polls(now=simulator.now())
+    assert [d for _, d in due] == [0, 10, 20, 30, 40, 50]
+
+
+def test_the_command_reports_what_it_did(fetching, simulator):
+    out = io.StringIO()
+    call_command("fetch_videos", stdout=out)
+    text = out.getvalue()
+    assert "'football':" in text and "new" in text and fingerprint(KEY_A) in text
+    assert KEY_A not in text
+
+
+def test_the_command_fails_when_no_key_can_be_used(fetching, simulator):
+    simulator.inject("keyInvalid", key=KEY_A)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="nothing could be fetched"):
+        call_command("fetch_videos", stdout=out)
+    assert "API key" in out.getvalue()
+
+
+def test_the_command_names_an_unknown_query(fetching):
+    with pytest.raises(CommandError, match="unknown query 'tennis'"):
+        call_command("fetch_videos", query="tennis")
