@@ -47,16 +47,18 @@ def parse_limit(raw: str | None) -> int:
     return int(raw)
 
 
-def fetch_page(qs: QuerySet[Video], *, cursor: int | None, limit: int, column: str) -> Page:
-    """One page, newest first, of the videos after `cursor` (a sort key) in feed order;
-    `column` holds the sort key in the query (VideoFilter.order_column).
+def fetch_page(
+    qs: QuerySet[Video], *, cursor: int | None, limit: int, column: str, oldest_first: bool = False
+) -> Page:
+    """One page of the videos after `cursor` (a sort key) in feed order: newest first, or
+    oldest first. `column` holds the sort key in the query (VideoFilter.order_column).
 
-    One row more than asked tells whether anything older exists, so the last page says
+    One row more than asked tells whether anything further exists, so the last page says
     `next_token=None` without a COUNT.
     """
     if cursor is not None:
-        qs = qs.extra(where=[f"{column} < %s"], params=[cursor])
-    rows = list(qs.extra(order_by=[f"-{column}"])[: limit + 1])
+        qs = qs.extra(where=[f"{column} {'>' if oldest_first else '<'} %s"], params=[cursor])
+    rows = list(qs.extra(order_by=[column if oldest_first else f"-{column}"])[: limit + 1])
     if len(rows) > limit:
         return Page(items=rows[:limit], next_token=rows[limit - 1].sort_key)
     return Page(items=rows, next_token=None)

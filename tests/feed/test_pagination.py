@@ -99,3 +99,20 @@ def test_it_bounds_the_limit():
     assert parse_limit("100") == 100
     with pytest.raises(BadParameter):
         parse_limit("101")
+
+
+def test_it_pages_oldest_first_too(add_videos):
+    from feed.pagination import fetch_page
+
+    add_videos(5)
+    add_videos(3)  # the same seconds again: ties
+    qs = Video.objects.all()
+    seen, cursor = [], None
+    while True:
+        page = fetch_page(
+            qs, cursor=cursor, limit=2, column="feed_video.sort_key", oldest_first=True
+        )
+        seen += [v.sort_key for v in page.items]
+        if (cursor := page.next_token) is None:
+            break
+    assert seen == sorted(Video.objects.values_list("sort_key", flat=True))
