@@ -26,12 +26,15 @@ def envbool(name: str, default: str) -> bool:
     raise ImproperlyConfigured(f"{name} must be 1/true/yes/on or 0/false/no/off, got {value!r}")
 
 
-def envint(name: str, default: str) -> int:
+def envint(name: str, default: str, *, minimum: int = 0) -> int:
     value = env(name, default)
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}")
+    return number
 
 
 def envlist(name: str, default: str = "") -> list[str]:
@@ -151,14 +154,14 @@ YOUTUBE_API_ENDPOINT = env(
     "YOUTUBE_API_ENDPOINT",
     f"http://127.0.0.1:{SIMULATOR_PORT}" if DEMO_MODE else "https://youtube.googleapis.com",
 )
-FETCH_INTERVAL_SECONDS = envint("FETCH_INTERVAL_SECONDS", "10")
-FETCH_MAX_PAGES = envint("FETCH_MAX_PAGES", "5")  # search pages (of 50) per poll at most
+FETCH_INTERVAL_SECONDS = envint("FETCH_INTERVAL_SECONDS", "10", minimum=1)
+FETCH_MAX_PAGES = envint("FETCH_MAX_PAGES", "5", minimum=1)  # search pages (of 50) per poll at most
 FETCH_OVERLAP_SECONDS = envint("FETCH_OVERLAP_SECONDS", "600")
 FETCH_INITIAL_LOOKBACK_HOURS = envint("FETCH_INITIAL_LOOKBACK_HOURS", "24")
 # Quota units (YouTube's published costs) and the daily budget of each key.
-YOUTUBE_SEARCH_COST = envint("YOUTUBE_SEARCH_COST", "100")
-YOUTUBE_VIDEOS_COST = envint("YOUTUBE_VIDEOS_COST", "1")
-YOUTUBE_DAILY_QUOTA = envint("YOUTUBE_DAILY_QUOTA", "1000000" if DEMO_MODE else "10000")
+YOUTUBE_SEARCH_COST = envint("YOUTUBE_SEARCH_COST", "100", minimum=1)
+YOUTUBE_VIDEOS_COST = envint("YOUTUBE_VIDEOS_COST", "1", minimum=1)
+YOUTUBE_DAILY_QUOTA = envint("YOUTUBE_DAILY_QUOTA", "1000000" if DEMO_MODE else "10000", minimum=1)
 YOUTUBE_NUM_RETRIES = envint("YOUTUBE_NUM_RETRIES", "3")
 
 REDIS_URL = env("REDIS_URL")

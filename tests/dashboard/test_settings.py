@@ -50,3 +50,17 @@ def test_it_uses_wal_and_immediate_transactions_on_sqlite(db):
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] == 5000
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("FETCH_INTERVAL_SECONDS", "0", "must be at least 1"),
+        ("FETCH_MAX_PAGES", "many", "must be an integer"),
+        ("YOUTUBE_DAILY_QUOTA", "-5", "must be at least 1"),
+    ],
+)
+def test_it_names_a_bad_number_setting(name, value, says):
+    result = start(DEBUG="1", **{name: value})
+    assert result.returncode != 0
+    assert f"{name} {says}" in result.stderr
