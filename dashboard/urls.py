@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import path, re_path
 
+from dashboard import views
 from feed import api
 
 urlpatterns = [
+    path("", views.video_grid, name="dashboard-grid"),
+    path("status", views.status_page, name="dashboard-status"),
     # The original contract: with or without the trailing slash, never a redirect.
     re_path(r"^api/v1/youtube/videos/?$", api.videos, name="api-videos"),
     # The original project's search path, kept for its clients: an alias of the same endpoint.
@@ -12,3 +15,6 @@ urlpatterns = [
     path("healthz", api.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+# Ours, not Django's: it knows the demo banner and the site's layout.
+handler404 = "dashboard.views.page_not_found"

@@ -154,6 +154,8 @@ class Video(models.Model):
             # Keyset pages within one channel / one live state walk these in order.
             models.Index(fields=["channel_id", "sort_key"], name="video_channel_sort"),
             models.Index(fields=["live", "sort_key"], name="video_live_sort"),
+            # The status page counts and charts videos by when they were stored.
+            models.Index(fields=["first_seen_at"], name="video_first_seen"),
         ]
 
     def __str__(self) -> str:

@@ -75,10 +75,16 @@ def create_index(apps, schema_editor) -> None:
             "LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS "
             f"$$ SELECT {schema}.unaccent('{schema}.unaccent'::regdictionary, $1) $$"
         )
+        # Punctuation becomes spaces so that PostgreSQL's parser splits words where
+        # feed.search.words does: otherwise it reads "<script>" as an HTML tag and drops it,
+        # and "example.com" or "a/b" as one host or path token that "example" does not match.
+        punctuation = "<>&/.@:_-+='\""
         run(
             "ALTER TABLE feed_video ADD COLUMN search tsvector GENERATED ALWAYS AS ("
-            "to_tsvector('simple'::regconfig, feed_unaccent(title || ' ' || description))"
-            ") STORED"
+            "to_tsvector('simple'::regconfig, translate("
+            "feed_unaccent(title || ' ' || description), "
+            "%s, %s))) STORED",
+            [punctuation, " " * len(punctuation)],
         )
         run("CREATE INDEX feed_video_search ON feed_video USING gin (search)")
     else:

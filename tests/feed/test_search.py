@@ -145,3 +145,14 @@ def test_both_search_plans_agree_on_a_filtered_walk(client, add_videos, monkeypa
             break
     assert walked == sorted(walked, reverse=True) and len(walked) == 12
     assert len(found(client, "tea", live="live")) == 12
+
+
+def test_it_finds_words_inside_markup_hosts_and_paths_on_every_database(client, add_videos):
+    add_videos(
+        FakeSnippet(youtube_id="markup", title="<script>alert(1)</script> <b>bold</b> tea"),
+        FakeSnippet(youtube_id="host", title="Visit example.com or a/b_c for news@home"),
+    )
+    for q in ("script alert", "bold", "alert 1"):
+        assert found(client, q) == ["markup"], q
+    for q in ("example", "com", "a b c", "news home"):
+        assert found(client, q) == ["host"], q

@@ -1,0 +1,67 @@
+"""The dashboard's filters: the API's VideoFilter plus a sort order and date presets."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+
+from feed.filters import VideoFilter, applied_later
+from feed.models import Video
+
+WHEN_CHOICES = [
+    ("hour", "Last hour"),
+    ("today", "Today"),
+    ("week", "This week"),
+    ("month", "This month"),
+]
+SORT_CHOICES = [("newest", "Newest first"), ("oldest", "Oldest first")]
+DATE_ONLY_LENGTH = len("2026-11-28")
+
+
+def when_start(when: str, *, now: datetime) -> datetime:
+    """The start of a preset, in the server's time zone (UTC): calendar day, week, month."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    starts = {
+        "hour": now - timedelta(hours=1),
+        "today": midnight,
+        "week": midnight - timedelta(days=midnight.weekday()),
+        "month": midnight.replace(day=1),
+    }
+    return starts[when]
+
+
+class GridFilter(VideoFilter):
+    when = django_filters.ChoiceFilter(choices=WHEN_CHOICES, method=applied_later)
+    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method=applied_later)
+
+    def __init__(self, data: Any = None, *args: Any, now: datetime, **kwargs: Any) -> None:
+        super().__init__(data, *args, **kwargs)
+        self.now = now
+
+    @property
+    def oldest_first(self) -> bool:
+        return self.form.cleaned_data.get("sort") == "oldest"
+
+    def filter_queryset(self, queryset: QuerySet[Video]) -> QuerySet[Video]:
+        # VideoFilter turns published_after/before into a sort-key range (on the full-text
+        # index's rowid while searching): narrowing those two values reuses all of that.
+        data = self.form.cleaned_data
+        if when := data.get("when"):
+            start = when_start(when, now=self.now)
+            after = data.get("published_after")
+            data["published_after"] = max(after, start) if after else start
+        before = data.get("published_before")
+        if before is not None and len(self.data.get("published_before", "")) == DATE_ONLY_LENGTH:
+            # A date picker's "to 28 Nov" means the whole day (the API reads a bare date as its
+            # midnight).
+            data["published_before"] = before + timedelta(days=1, seconds=-1)
+        return super().filter_queryset(queryset)
+
+    def count_newer(self, since: int, *, cap: int) -> int:
+        """Videos above sort key `since` that match the filters, counting no further than
+        `cap + 1` (so "50+" costs what 51 rows cost, however many arrived)."""
+        newer = self.qs.extra(where=[f"{self.order_column} > %s"], params=[since])
+        return newer.order_by()[: cap + 1].count()

@@ -1,0 +1,222 @@
+"""What the status page shows: per query, per key, and videos stored per hour. A constant
+number of queries whatever the number of queries, keys or videos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import TruncHour
+
+from dashboard import display
+from feed import keys, quota
+from feed.models import FetchRun, SearchQuery, Video
+
+# YouTube's and our reason strings, in plain words; the stored message follows them.
+REASONS = {
+    "quotaExceeded": "the key's daily quota is spent",
+    "dailyLimitExceeded": "the key's daily quota is spent",
+    "rateLimitExceeded": "YouTube asked us to slow down",
+    "userRateLimitExceeded": "YouTube asked us to slow down",
+    "keyInvalid": "YouTube rejected the API key",
+    "keyExpired": "the API key has expired",
+    "accessNotConfigured": "the YouTube Data API is not enabled for the key's project",
+    "forbidden": "YouTube refused the request",
+    "noUsableKey": "no API key could be used",
+    "timeout": "YouTube did not answer in time",
+    "connectionError": "could not connect to YouTube",
+    "serverNotFound": "YouTube's server could not be found",
+    "transportError": "the connection to YouTube failed",
+    "backendError": "YouTube had an internal error",
+    "malformedResponse": "YouTube sent an answer we could not read",
+}
+
+
+def plain_reason(reason: str) -> str:
+    if not reason:
+        return ""
+    if reason in REASONS:
+        return REASONS[reason]
+    if reason.startswith("http") and reason[4:].isdigit():
+        return f"YouTube answered HTTP {reason[4:]}"
+    return f"YouTube said {reason}"
+
+
+def since(moment: datetime | None, *, now: datetime) -> str:
+    """ "8 s ago" under a minute (polls run every few seconds), else as on the cards."""
+    if moment is None:
+        return ""
+    seconds = (now - moment).total_seconds()
+    return f"{max(0, int(seconds))} s ago" if seconds < 60 else display.ago(moment, now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class QueryRow:
+    text: str
+    active: bool
+    last_polled_at: datetime | None
+    newest_published_at: datetime | None
+    stored_hour: int
+    stored_day: int
+    last_run: FetchRun | None
+    last_error: FetchRun | None
+    polled_ago: str
+    newest_ago: str
+    error_ago: str
+
+    @property
+    def error_words(self) -> str:
+        return plain_reason(self.last_error.error_reason) if self.last_error else ""
+
+
+def query_rows(*, now: datetime) -> list[QueryRow]:
+    """Every search query with its last poll, newest video and last error (three queries)."""
+    runs = FetchRun.objects.filter(query=OuterRef("pk")).order_by("-started_at")
+    queries = list(
+        SearchQuery.objects.annotate(
+            # Walks the sort-key index down and probes the link table: stops at the first hit.
+            newest=Subquery(
+                Video.objects.filter(queries=OuterRef("pk"))
+                .order_by("-sort_key")
+                .values("published_at")[:1]
+            ),
+            last_run_id=Subquery(runs.values("pk")[:1]),
+            last_error_id=Subquery(runs.exclude(error="").values("pk")[:1]),
+        )
+    )
+    run_ids = {q.last_run_id for q in queries} | {q.last_error_id for q in queries}
+    by_id = FetchRun.objects.in_bulk([pk for pk in run_ids if pk is not None])
+    counts = stored_per_query(now=now)
+    return [
+        QueryRow(
+            text=q.text,
+            active=q.active,
+            last_polled_at=q.last_polled_at,
+            newest_published_at=q.newest,
+            stored_hour=counts.get(q.pk, (0, 0))[0],
+            stored_day=counts.get(q.pk, (0, 0))[1],
+            last_run=by_id.get(q.last_run_id),
+            last_error=by_id.get(q.last_error_id),
+            polled_ago=since(q.last_polled_at, now=now),
+            newest_ago=since(q.newest, now=now),
+            error_ago=since(
+                by_id[q.last_error_id].started_at if q.last_error_id in by_id else None, now=now
+            ),
+        )
+        for q in queries
+    ]
+
+
+def stored_per_query(*, now: datetime) -> dict[int, tuple[int, int]]:
+    """Videos first stored in the last hour and day, per query id (one GROUP BY)."""
+    links = Video.queries.through.objects.filter(video__first_seen_at__gt=now - timedelta(days=1))
+    rows = links.values("searchquery_id").annotate(
+        hour=Count("pk", filter=Q(video__first_seen_at__gt=now - timedelta(hours=1))),
+        day=Count("pk"),
+    )
+    return {row["searchquery_id"]: (row["hour"], row["day"]) for row in rows}
+
+
+def stored_totals(*, now: datetime) -> tuple[int, int]:
+    """All videos first stored in the last hour and the last day (one query)."""
+    totals = Video.objects.filter(first_seen_at__gt=now - timedelta(days=1)).aggregate(
+        hour=Count("pk", filter=Q(first_seen_at__gt=now - timedelta(hours=1))), day=Count("pk")
+    )
+    return totals["hour"], totals["day"]
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    hour: datetime  # the start of the hour, UTC
+    count: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    bars: list[Bar]
+    peak: int
+    total: int
+    width: int
+    height: int
+    labels: list[str]  # "18:00", ... "now": every 6 hours, spread evenly under the bars
+
+
+def hourly_chart(*, now: datetime, hours: int = 24, width: int = 720, height: int = 140) -> Chart:
+    """Videos stored per hour over the last `hours` hours (the current one included), laid out
+    as SVG bars: one GROUP BY on both SQLite and PostgreSQL (TruncHour in UTC)."""
+    first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
+    rows = (
+        Video.objects.filter(first_seen_at__gte=first)
+        .annotate(hour=TruncHour("first_seen_at"))
+        .values("hour")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {row["hour"]: row["n"] for row in rows}
+    slots = [first + timedelta(hours=i) for i in range(hours)]
+    peak = max((counts.get(h, 0) for h in slots), default=0)
+    top = 4
+    plot = height - top
+    step = width / hours
+    bars = []
+    for i, hour in enumerate(slots):
+        count = counts.get(hour, 0)
+        bar_height = round(plot * count / peak, 1) if peak else 0
+        bars.append(
+            Bar(
+                hour=hour,
+                count=count,
+                x=round(i * step + 1, 1),
+                y=round(top + plot - bar_height, 1),
+                width=round(step - 2, 1),
+                height=bar_height,
+            )
+        )
+    labels = [f"{hour:%H}:00" for hour in slots[:: hours // 4]][:4] + ["now"]
+    return Chart(
+        bars=bars,
+        peak=peak,
+        total=sum(b.count for b in bars),
+        width=width,
+        height=height,
+        labels=labels,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRow:
+    fingerprint: str
+    state: str
+    label: str  # "ok", "exhausted until 00:00 PT", "disabled: keyInvalid"
+    detail: str
+    units_today: int
+    budget: int
+
+
+def key_rows(*, now: datetime) -> list[KeyRow]:
+    rows = []
+    for status in keys.statuses(now=now):
+        label, detail = status.state, ""
+        if status.state == "exhausted" and status.exhausted_until:
+            until = status.exhausted_until.astimezone(quota.PACIFIC)
+            label = f"exhausted until {until:%H:%M} PT"
+            detail = plain_reason(status.reason)
+        elif status.state == "disabled":
+            label = f"disabled: {plain_reason(status.reason) or 'rejected by YouTube'}"
+            detail = status.message
+        rows.append(
+            KeyRow(
+                fingerprint=status.fingerprint,
+                state=status.state,
+                label=label,
+                detail=detail,
+                units_today=status.units_today,
+                budget=status.budget,
+            )
+        )
+    return rows

@@ -1,0 +1,206 @@
+"""HTML views: the video grid and the status page. Each view renders one page template in full,
+or, for an htmx request, only the fragment that request swaps (from the same data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
+
+from dashboard import display, status
+from dashboard.filters import SORT_CHOICES, WHEN_CHOICES, GridFilter
+from feed import pagination, services
+from feed.models import SearchQuery, Video
+
+PAGE_SIZE = 24
+# The live banner counts new videos up to this many ("50+ new videos").
+BANNER_CAP = 50
+# The grid's parameters, in the order a canonical URL lists them.
+GRID_PARAMS = ["q", "channel", "query", "live", "when", "published_after", "published_before"]
+A_TIME = "must be a date like 2026-11-28 or a time like 2026-11-28T15:00:00Z"
+# What each parameter is called on the page, and what it accepts, for the 400 message.
+PARAMS_EXPLAINED = {
+    "q": ("search", ""),
+    "channel": ("channel", ""),
+    "query": ("“Source” filter", ""),
+    "live": ("“Type” filter", "must be none, live or upcoming"),
+    "when": ("“Published” filter", "must be hour, today, week or month"),
+    "published_after": ("“From” date", A_TIME),
+    "published_before": ("“To” date", A_TIME),
+    "sort": ("sort order", "must be newest or oldest"),
+    "sync_token": ("page link", ""),
+    "since": ("live banner's link", ""),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    video: Video
+    title: SafeString
+    ago: str
+    published: str  # the absolute time, for the tooltip
+    duration: str
+    views: str
+    tone: int
+
+
+def cards(videos: list[Video], *, terms: list[str], now: datetime) -> list[Card]:
+    return [
+        Card(
+            video=v,
+            title=display.highlight(v.title, terms),
+            ago=display.ago(v.published_at, now=now),
+            published=f"{v.published_at:%d %b %Y, %H:%M} UTC",
+            duration=display.duration(v.duration_seconds),
+            views=display.views(v.view_count),
+            tone=display.tone(v.youtube_id),
+        )
+        for v in videos
+    ]
+
+
+def canonical_params(data: QueryDict) -> list[tuple[str, str]]:
+    """The filters a URL should show: known, non-empty, and not the default sort."""
+    params = [(name, data[name].strip()) for name in GRID_PARAMS if data.get(name, "").strip()]
+    if data.get("sort") == "oldest":
+        params.append(("sort", "oldest"))
+    return params
+
+
+def with_params(params: list[tuple[str, str]], **extra: str | int) -> str:
+    query = urlencode(params + [(k, str(v)) for k, v in extra.items()])
+    return f"{reverse('dashboard-grid')}?{query}" if query else reverse("dashboard-grid")
+
+
+def bad_request(request: HttpRequest, *, param: str, message: str, context: dict) -> HttpResponse:
+    name, explained = PARAMS_EXPLAINED.get(param, (param, ""))
+    if not explained and message.startswith("must "):
+        explained = message
+    error = {"param": param, "name": name, "explained": explained, "message": message}
+    template = "dashboard/_results.html" if request.htmx else "dashboard/grid.html"
+    return render(request, template, {**context, "error": error}, status=400)
+
+
+def base_context() -> dict:
+    return {"demo_mode": settings.DEMO_MODE}
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def video_grid(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    params = canonical_params(request.GET)
+    context = {
+        **base_context(),
+        "params": dict(params),
+        "raw": request.GET,
+        "when_choices": WHEN_CHOICES,
+        "sort_choices": SORT_CHOICES,
+        "live_choices": [("none", "Regular"), ("live", "Live now"), ("upcoming", "Upcoming")],
+        "source_queries": list(SearchQuery.objects.values_list("text", flat=True)),
+        "filtered": any(name != "q" for name, _ in params if name != "sort"),
+        "clear_url": with_params([p for p in params if p[0] == "q"]),
+    }
+    try:
+        cursor = pagination.parse_token(request.GET.get("sync_token"))
+        since = parse_since(request.GET.get("since"))
+    except pagination.BadParameter as e:
+        return bad_request(request, param=e.param, message=e.message, context=context)
+
+    filterset = GridFilter(request.GET, queryset=Video.objects.all(), now=now)
+    if not filterset.is_valid():
+        param, messages = next(iter(filterset.errors.items()))
+        return bad_request(request, param=param, message=" ".join(messages), context=context)
+
+    fragment = request.htmx and not request.htmx.history_restore_request
+    if since is not None and fragment:
+        # The live banner's poll: how many newer videos match, without moving the grid.
+        count = filterset.count_newer(since, cap=BANNER_CAP)
+        return render(
+            request,
+            "dashboard/_banner.html",
+            {
+                "since": since,
+                "new_count": count,
+                "new_label": f"{BANNER_CAP}+" if count > BANNER_CAP else str(count),
+                "poll_url": with_params(params, since=since),
+                "show_url": with_params(params),
+            },
+        )
+
+    page = pagination.fetch_page(
+        filterset.qs,
+        cursor=cursor,
+        limit=PAGE_SIZE,
+        column=filterset.order_column,
+        oldest_first=filterset.oldest_first,
+    )
+    items = cards(page.items, terms=filterset.terms, now=now)
+    newest_first = not filterset.oldest_first
+    top = page.items[0].sort_key if page.items and cursor is None else 0
+    channel = request.GET.get("channel", "").strip()
+    context.update(
+        {
+            "cards": items,
+            "cursor": cursor,
+            "next_url": with_params(params, sync_token=page.next_token) if page.next_token else "",
+            "first_url": with_params(params),
+            # Only the top of a newest-first feed can grow while the reader looks at it.
+            "poll_url": with_params(params, since=top) if newest_first and cursor is None else "",
+            "channel_title": next(
+                (v.channel_title for v in page.items if v.channel_id == channel), channel
+            ),
+            "searching": bool(filterset.terms),
+        }
+    )
+    if fragment:
+        if cursor is not None:
+            return render(request, "dashboard/_cards.html", context)
+        response = render(request, "dashboard/_results.html", context)
+        # The address bar shows the search and filters as a reader would type them.
+        return push_url(response, with_params(params))
+    return render(request, "dashboard/grid.html", context)
+
+
+def parse_since(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not pagination.DIGITS.fullmatch(raw) or int(raw) > pagination.MAX_TOKEN:
+        raise pagination.BadParameter("since", "must be the sort key of the newest video shown")
+    return int(raw)
+
+
+@require_safe
+def status_page(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    hour, day = status.stored_totals(now=now)
+    sentence = services.pacing(now=now).sentence
+    return render(
+        request,
+        "dashboard/status.html",
+        {
+            **base_context(),
+            "now": now,
+            "queries": status.query_rows(now=now),
+            "keys": status.key_rows(now=now),
+            "stored_hour": hour,
+            "stored_day": day,
+            "pacing": sentence[:1].upper() + sentence[1:] + ".",
+            "chart": status.hourly_chart(now=now),
+            "simulator_port": settings.SIMULATOR_PORT,
+        },
+    )
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return render(request, "404.html", base_context(), status=404)

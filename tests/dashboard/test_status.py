@@ -1,0 +1,146 @@
+"""The status page: queries, keys, pacing and the hourly chart, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from feed import keys
+from feed.models import FetchRun, SearchQuery, Video
+from feed.youtube import fingerprint
+from tests.fixtures.videos import FakeSnippet
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_keys(settings):
+    settings.YOUTUBE_API_KEYS = ["key-one", "key-two", "key-three"]
+    settings.DEMO_MODE = False
+    settings.YOUTUBE_DAILY_QUOTA = 10_000
+    return settings.YOUTUBE_API_KEYS
+
+
+def stored_ago(youtube_ids: list[str], delta: timedelta) -> None:
+    Video.objects.filter(youtube_id__in=youtube_ids).update(first_seen_at=timezone.now() - delta)
+
+
+def test_it_shows_each_query_with_its_last_poll_lag_counts_and_error(client, add_videos):
+    now = timezone.now()
+    fresh = add_videos(3, published_at=now - timedelta(minutes=20, seconds=10), query="football")
+    older = add_videos(2, published_at=now - timedelta(hours=5), query="football")
+    stored_ago([s.youtube_id for s in older], timedelta(hours=5))
+    add_videos(1, published_at=now - timedelta(days=3), query="cricket")
+    stored_ago(
+        list(Video.objects.filter(queries__text="cricket").values_list("youtube_id", flat=True)),
+        timedelta(days=2),
+    )
+    football = SearchQuery.objects.get(text="football")
+    cricket = SearchQuery.objects.get(text="cricket")
+    SearchQuery.objects.filter(pk=football.pk).update(last_polled_at=now - timedelta(minutes=2))
+    FetchRun.objects.create(
+        query=football,
+        started_at=now - timedelta(minutes=2),
+        error_reason="quotaExceeded",
+        error="the key's daily quota is spent (quotaExceeded)",
+    )
+    FetchRun.objects.create(
+        query=cricket,
+        started_at=now - timedelta(hours=2),
+        error_reason="timeout",
+        error="YouTube did not answer",
+    )
+    FetchRun.objects.create(
+        query=cricket, started_at=now - timedelta(hours=1), new_videos=4, pages=1, units=101
+    )
+
+    html = client.get("/status").content.decode()
+    rows = dict(re.findall(r'<th scope="row">(\w+).*?</th>(.*?)</tr>', html, re.S))
+    assert ">2 min ago</time>" in rows["football"]
+    assert "published 20 min ago" in rows["football"]
+    assert re.search(
+        r'<td class="num" data-label="[^"]+">3</td>\s*<td class="num" data-label="[^"]+">5</td>',
+        rows["football"],
+    )
+    assert "the key&#x27;s daily quota is spent" in rows["football"]
+    assert "never" in rows["cricket"]  # its runs were recorded, but last_polled_at not set
+    assert re.search(
+        r'<td class="num" data-label="[^"]+">0</td>\s*<td class="num" data-label="[^"]+">0</td>',
+        rows["cricket"],
+    )
+    assert "YouTube did not answer in time" in rows["cricket"]
+    assert "Polls since then succeeded." in rows["cricket"]
+    assert len(fresh) == 3
+
+
+def test_it_shows_each_key_state_spend_and_the_pacing_sentence(client, two_keys):
+    now = timezone.now()
+    one, two, three = two_keys
+    keys.charge(one, units=2500, now=now)
+    keys.mark_exhausted(two, now=now, reason="quotaExceeded", message="spent")
+    keys.disable(three, reason="keyInvalid", message="API key not valid. Check YOUTUBE_API_KEYS.")
+    html = client.get("/status").content.decode()
+    assert f"<code>{fingerprint(one)}</code>" in html
+    assert "one" not in re.sub(r"<[^>]+>", "", html).split("API keys")[1].split("key-")[0]
+    assert '<span class="state ok">ok</span>' in html
+    assert re.search(r'<span class="state exhausted">exhausted until \d\d:\d\d PT</span>', html)
+    assert '<span class="state disabled">disabled: YouTube rejected the API key</span>' in html
+    assert '<meter min="0" max="10000" value="2500"' in html
+    assert "2,500 of 10,000" in html
+    assert "a poll every" in html or "nothing is polled" in html
+    for secret in two_keys:
+        assert secret not in html
+
+
+def test_it_charts_the_videos_stored_per_hour(client, add_videos):
+    now = timezone.now()
+    recent = add_videos(5, published_at=now - timedelta(minutes=30))
+    three_hours = add_videos(2, published_at=now - timedelta(hours=3))
+    stored_ago([s.youtube_id for s in three_hours], timedelta(hours=3))
+    too_old = add_videos(4, published_at=now - timedelta(days=2))
+    stored_ago([s.youtube_id for s in too_old], timedelta(hours=25))
+    html = client.get("/status").content.decode()
+    bars = re.findall(r'<rect class="bar[^"]*"[^>]*><title>[^<]*: (\d+) videos?</title>', html)
+    assert len(bars) == 24
+    assert int(bars[-1]) + int(bars[-2]) >= 5 or int(bars[-1]) == 5  # the last half hour
+    assert sum(map(int, bars)) == 7
+    assert "<strong>7</strong> videos stored in the last 24 hours" in html
+    assert "<strong>5</strong> videos stored in the last hour" in html
+    assert len(recent) == 5
+
+
+def test_it_says_where_the_data_comes_from_in_demo_mode(client, settings):
+    settings.DEMO_MODE = True
+    html = client.get("/status").content.decode()
+    assert "built-in YouTube simulator" in html
+    assert "No search queries yet" in html
+
+
+def test_it_runs_the_same_number_of_queries_whatever_it_shows(
+    client, add_videos, two_keys, django_assert_num_queries
+):
+    def count_queries() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/status").status_code == 200
+        return len(captured)
+
+    now = timezone.now()
+    add_videos(FakeSnippet(published_at=now), query="first")
+    FetchRun.objects.create(query=SearchQuery.objects.get(text="first"), started_at=now)
+    small = count_queries()
+    for text in ["a", "b", "c", "d"]:
+        add_videos(FakeSnippet(published_at=now), query=text)
+        query = SearchQuery.objects.get(text=text)
+        FetchRun.objects.create(query=query, started_at=now, error="x", error_reason="timeout")
+        FetchRun.objects.create(query=query, started_at=now - timedelta(hours=1))
+    for key in two_keys:
+        keys.charge(key, units=100, now=now)
+    assert count_queries() == small
+    with django_assert_num_queries(small):
+        client.get("/status")
