@@ -59,6 +59,35 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
+# -- HTTPS and security headers. Production values follow from DEBUG; env overrides each. ---------
+# The platform's proxy (Heroku's router, nginx) ends TLS and says so in X-Forwarded-Proto. It must
+# set that header itself, overwriting whatever a client sent (both do; see README "Deploy").
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "0" if DEBUG else "1")
+# A load balancer's or systemd's plain-HTTP health probe must get its 200, not a 301.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "1")
+# Preloading is a promise about the whole registrable domain, made on hstspreload.org and hard
+# to take back; an app on a subdomain (app.herokuapp.com, feed.example.com) cannot make it.
+# Off unless the owner of the apex domain opts in; then check --deploy's W021 is moot.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "0")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+# Only the dashboard's own files; see dashboard/middleware.py.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' https://i.ytimg.com data:",
+        "style-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -75,6 +104,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dashboard.middleware.content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,7 +157,8 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic writes here; WhiteNoise serves it, hashed names with a ten-year immutable cache.
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -165,6 +196,15 @@ YOUTUBE_DAILY_QUOTA = envint("YOUTUBE_DAILY_QUOTA", "1000000" if DEMO_MODE else 
 YOUTUBE_NUM_RETRIES = envint("YOUTUBE_NUM_RETRIES", "3")
 
 REDIS_URL = env("REDIS_URL")
+# Heroku Redis serves TLS (rediss://) with a self-signed certificate, which no client can verify:
+# app.json sets REDIS_SSL_CERT_REQS=none there. Everywhere else certificates are verified.
+REDIS_SSL_CERT_REQS = env("REDIS_SSL_CERT_REQS", "required").lower()
+if REDIS_SSL_CERT_REQS not in ("required", "optional", "none"):
+    raise ImproperlyConfigured(
+        f"REDIS_SSL_CERT_REQS must be required, optional or none, got {REDIS_SSL_CERT_REQS!r}"
+    )
+if REDIS_URL.startswith("rediss://") and "ssl_cert_reqs=" not in REDIS_URL:
+    REDIS_URL += ("&" if "?" in REDIS_URL else "?") + f"ssl_cert_reqs={REDIS_SSL_CERT_REQS}"
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
@@ -181,12 +221,25 @@ else:
         "immediate": False,
     }
 
+# One line per event (a traceback too: its newlines escaped), on stdout, where the platform
+# collects it. gunicorn.conf.py sends gunicorn's own logs the same way.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "formatters": {
+        "line": {
+            "()": "dashboard.logs.OneLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "stream": "ext://sys.stdout",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # run_huey gives huey's logger a handler of its own: without this, every line twice.
-    "loggers": {"huey": {"propagate": False}},
+    # run_huey adds a stderr handler of its own to huey's logger unless it has one already.
+    "loggers": {"huey": {"handlers": ["console"], "propagate": False}},
 }

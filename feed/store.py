@@ -13,6 +13,8 @@ from feed.models import SLOTS_PER_SECOND, SearchQuery, Video
 
 # One SQL statement per this many distinct publish seconds (two parameters each).
 SECONDS_PER_LOOKUP = 1000
+# pg_advisory_xact_lock key of sort-key allocation (any constant unique to this purpose).
+SORT_KEY_LOCK = 0x5EED_50F7
 # Written on every re-poll; everything else about a video is fixed once it is stored.
 REFRESHED_FIELDS = ["title", "description", "channel_title", "thumbnails", "live", "updated_at"]
 
@@ -50,6 +52,12 @@ def upsert_videos(snippets: Iterable[Snippet], *, query: SearchQuery | None = No
     if not by_id:
         return Upserted(new_ids=[], updated_ids=[])
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Two workers storing videos of the same second would read the same highest key
+            # and insert the same next one: allocation and insert take turns, until commit.
+            # (SQLite's IMMEDIATE transactions already serialize writers.)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SORT_KEY_LOCK])
         known = set(
             Video.objects.filter(youtube_id__in=list(by_id)).values_list("youtube_id", flat=True)
         )

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 from huey import crontab
@@ -15,14 +20,51 @@ from feed.models import SearchQuery
 
 logger = logging.getLogger(__name__)
 
+# Huey's periodic scheduler fires once a minute in *every* consumer that runs it. A tick schedules
+# the polls due up to a horizon and records where it stopped (in huey's storage, so in Redis for
+# all consumers); the next tick, this consumer's or another's, starts there. So each poll is
+# scheduled exactly once however many schedulers run, and a restarted consumer's first tick does
+# not repeat what the previous one already scheduled.
+SCHEDULE_HORIZON = timedelta(seconds=60)
+SCHEDULED_THROUGH_KEY = "schedule-polls.through"
+# Longer than a tick or a poll can take: a lease outlives a consumer killed while holding it
+# (SIGKILL, a lost machine) by this much at most. A poll is a few pages with retries: minutes at
+# worst, and a second poll of the same query must never start while the first is still running.
+SCHEDULE_LEASE_SECONDS = 60
+POLL_LEASE_SECONDS = 15 * 60
 
 _started = threading.Lock()
+
+
+@contextmanager
+def lease(name: str, *, seconds: float) -> Iterator[None]:
+    """Like HUEY.lock_task(name) across every consumer, but a holder that died cannot keep it
+    forever: after `seconds` the next caller takes it over. (Huey's lock has no expiry on
+    SqliteHuey, and on Redis only from Redis 7.4.) Raises TaskLockedException while held."""
+    key = f"{HUEY.name}.lease.{name}"
+    mine = (time.time() + seconds, secrets.token_hex(8))
+    if not HUEY.put_if_empty(key, mine):
+        held = HUEY.get(key, peek=True)
+        if held is not None and held[0] > time.time():
+            raise TaskLockedException(f"{name} is leased until {held[0]:.0f}")
+        # Its holder died. Two callers take over at once only if both arrive in the same
+        # instant, once per dead holder; then the lease's work runs twice, once.
+        HUEY.delete(key)
+        if not HUEY.put_if_empty(key, mine):
+            raise TaskLockedException(f"{name} was just taken over") from None
+    try:
+        yield
+    finally:
+        # Outlived our lease and lost it to another caller: theirs now, not ours to end.
+        if HUEY.get(key, peek=True) == mine:
+            HUEY.delete(key)
 
 
 @on_startup()
 def start_polling() -> None:
     # Runs in every worker thread; once per process is enough. Polling starts now rather than
-    # at the next turn of the minute, so a fresh demo shows videos within seconds.
+    # at the next turn of the minute, so a fresh demo shows videos within seconds. It is an
+    # ordinary tick: where another scheduler already covered the minute, it schedules nothing.
     if _started.acquire(blocking=False):
         logger.info("pacing: %s", services.pacing(now=timezone.now()).sentence)
         schedule_polls()
@@ -30,8 +72,36 @@ def start_polling() -> None:
 
 @db_periodic_task(crontab(minute="*"))
 def schedule_polls() -> None:
-    for query, delay in services.due_polls(now=timezone.now()):
-        poll.schedule((query.pk,), delay=delay)
+    try:
+        with lease("schedule-polls", seconds=SCHEDULE_LEASE_SECONDS):
+            schedule_due_polls(now=timezone.now())
+    except TaskLockedException:
+        logger.info("polls not scheduled: another consumer is scheduling them right now")
+
+
+def schedule_due_polls(*, now: datetime) -> int:
+    """Schedule the polls due from where the last tick stopped (or now) to now + the horizon;
+    returns how many. Call it under the schedule-polls lease."""
+    through = HUEY.get(SCHEDULED_THROUGH_KEY, peek=True)
+    start = max(now, datetime.fromtimestamp(through, tz=UTC)) if through else now
+    end = now + SCHEDULE_HORIZON
+    if start >= end:
+        logger.info("scheduler tick: polls until %s were already scheduled", start.isoformat())
+        return 0
+    count = 0
+    for query, delay in services.due_polls(now=now, horizon=SCHEDULE_HORIZON.total_seconds()):
+        # Polls before `start` are the previous tick's to schedule, and it did.
+        if now + timedelta(seconds=delay) >= start:
+            poll.schedule((query.pk,), delay=delay)
+            count += 1
+    HUEY.put(SCHEDULED_THROUGH_KEY, end.timestamp())
+    logger.info(
+        "scheduler tick: %d polls scheduled from %s to %s",
+        count,
+        start.isoformat(),
+        end.isoformat(),
+    )
+    return count
 
 
 @db_task()
@@ -42,10 +112,10 @@ def poll(query_id: int) -> None:
     now = timezone.now()
     interval = services.pacing(now=now).interval_seconds
     if query.last_polled_at and (now - query.last_polled_at).total_seconds() < interval / 2:
-        return  # a poll scheduled twice (two schedulers, a restart): one is enough
+        return  # a poll scheduled twice (a restart with a flushed queue): one is enough
     try:
         # Across every worker process: one poll of a query at a time.
-        with HUEY.lock_task(f"poll-{query_id}"):
+        with lease(f"poll-{query_id}", seconds=POLL_LEASE_SECONDS):
             run = services.fetch_query(query)
     except TaskLockedException:
         logger.info("poll of %r skipped: the previous one is still running", query.text)

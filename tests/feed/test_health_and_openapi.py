@@ -30,7 +30,8 @@ def test_it_reports_an_unreachable_database_as_503():
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
-    status, body = out.stdout.strip().split(" ", 1)
+    # The last line: logs go to stdout too.
+    status, body = out.stdout.strip().splitlines()[-1].split(" ", 1)
     assert status == "503"
     assert json.loads(body)["status"] == "error"
 

@@ -1,0 +1,130 @@
+"""The scheduler and the leases: each poll scheduled once, however many consumers tick."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from huey.contrib.djhuey import HUEY
+from huey.exceptions import TaskLockedException
+
+from feed import tasks
+from feed.models import SearchQuery
+
+T0 = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def memory_huey():
+    """Huey's in-memory storage (leases, the scheduler's horizon), empty for each test."""
+    HUEY.immediate = True
+    HUEY.storage.flush_all()
+    yield HUEY
+    HUEY.immediate = False
+
+
+class PollSchedule:
+    """Stands in for poll.schedule: records (query id, when) instead of queueing a poll."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, float]] = []
+
+    def schedule(self, args: tuple[int], *, delay: float) -> None:
+        self.calls.append((args[0], delay))
+
+    @classmethod
+    def of(cls, calls: list[tuple[int, float]]) -> PollSchedule:
+        recorder = cls()
+        recorder.calls = list(calls)
+        return recorder
+
+
+@pytest.fixture
+def polls(monkeypatch) -> PollSchedule:
+    recorder = PollSchedule()
+    monkeypatch.setattr(tasks, "poll", recorder)
+    monkeypatch.setattr(tasks.timezone, "now", lambda: T0)
+    return recorder
+
+
+def scheduled(polls: PollSchedule, *, now: datetime = T0) -> list[tuple[int, timedelta]]:
+    """(query id, when after T0) of every poll scheduled, in time order."""
+    return sorted((query, now - T0 + timedelta(seconds=delay)) for query, delay in polls.calls)
+
+
+@pytest.fixture
+def queries(db, settings, polls):
+    settings.YOUTUBE_QUERIES = ["football", "cricket"]
+    settings.FETCH_INTERVAL_SECONDS = 10
+    settings.YOUTUBE_DAILY_QUOTA = 10**9  # pacing never slows the 10 s interval here
+
+
+def test_it_schedules_a_minute_of_polls_per_query(queries, polls):
+    assert tasks.schedule_due_polls(now=T0) == 12
+    assert {when for _, when in scheduled(polls)} == {
+        timedelta(seconds=s) for s in range(0, 60, 10)
+    }
+
+
+def test_a_second_scheduler_in_the_same_minute_schedules_nothing(queries, polls):
+    tasks.schedule_due_polls(now=T0)
+    assert tasks.schedule_due_polls(now=T0 + timedelta(seconds=1)) == 0
+    assert len(polls.calls) == 12
+
+
+def test_a_later_tick_starts_where_the_last_one_stopped(queries, polls):
+    tasks.schedule_due_polls(now=T0)
+    first = list(polls.calls)
+    # Another consumer's minute turns 30 s later: it adds only what lies past the first horizon.
+    SearchQuery.objects.update(last_polled_at=T0 + timedelta(seconds=20))
+    later = T0 + timedelta(seconds=30)
+    polls.calls.clear()
+    tasks.schedule_due_polls(now=later)
+    football = SearchQuery.objects.get(text="football").pk
+    times = sorted(
+        [when for query, when in scheduled(PollSchedule.of(first)) if query == football]
+        + [when for query, when in scheduled(polls, now=later) if query == football]
+    )
+    assert times == [timedelta(seconds=s) for s in range(0, 90, 10)]
+
+
+def test_the_periodic_task_skips_while_another_consumer_schedules(queries, polls):
+    with tasks.lease("schedule-polls", seconds=60):
+        tasks.schedule_polls.call_local()
+    assert polls.calls == []
+    tasks.schedule_polls.call_local()
+    assert len(polls.calls) == 12
+
+
+def test_a_lease_is_held_until_released(memory_huey):
+    with (
+        tasks.lease("poll-1", seconds=60),
+        pytest.raises(TaskLockedException),
+        tasks.lease("poll-1", seconds=60),
+    ):
+        pass
+    with tasks.lease("poll-1", seconds=60):
+        pass  # released: free again
+
+
+def test_a_lease_of_a_dead_holder_is_taken_over_after_it_expires(memory_huey):
+    # A consumer killed mid-poll never releases: its lease must not block the query forever.
+    memory_huey.put_if_empty(f"{memory_huey.name}.lease.poll-1", (time.time() - 1, "dead"))
+    with tasks.lease("poll-1", seconds=60):
+        pass
+
+
+def test_an_expired_holder_does_not_release_the_lease_of_the_one_that_took_over(memory_huey):
+    key = f"{memory_huey.name}.lease.poll-1"
+    with tasks.lease("poll-1", seconds=60):
+        memory_huey.delete(key)
+        memory_huey.put_if_empty(key, (time.time() + 60, "successor"))
+    assert memory_huey.get(key, peek=True)[1] == "successor"
+
+
+def test_a_poll_is_skipped_while_another_worker_polls_the_query(db):
+    query = SearchQuery.objects.create(text="football")
+    with tasks.lease(f"poll-{query.pk}", seconds=60):
+        tasks.poll.call_local(query.pk)
+    assert not query.runs.exists()
