@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
@@ -20,6 +21,13 @@ def error(param: str, message: str, status: int = 400) -> JsonResponse:
 
 @require_safe
 def videos(request: HttpRequest) -> JsonResponse:
+    try:
+        request.GET  # noqa: B018 -- parsed here so that a refusal is our 400, not Django's HTML one
+    except TooManyFieldsSent:
+        return error(
+            "query_string",
+            f"at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} parameters are accepted",
+        )
     try:
         cursor = pagination.parse_token(request.GET.get("sync_token"))
         limit = pagination.parse_limit(request.GET.get("limit"))
@@ -58,6 +66,15 @@ def openapi(request: HttpRequest) -> JsonResponse:
     return JsonResponse(openapi_document())
 
 
+NO_NUL = "^[^\\u0000]*$"
+# What the date filters accept: a date-time, a bare date (its midnight, UTC), or nothing (an
+# empty form field, as the dashboard's filter form sends it: no filter).
+MOMENT = {
+    "type": "string",
+    "anyOf": [{"format": "date-time"}, {"format": "date"}, {"maxLength": 0}],
+}
+
+
 def openapi_document() -> dict[str, Any]:
     def param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
         return {
@@ -88,25 +105,31 @@ def openapi_document() -> dict[str, Any]:
                 {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_LIMIT},
                 f"Videos per page (default {settings.API_DEFAULT_LIMIT}).",
             ),
-            param("channel", {"type": "string", "maxLength": 64}, "A YouTube channel id."),
+            # No NUL: the database cannot store one, so Django's form field refuses it (a 400).
+            param(
+                "channel",
+                {"type": "string", "maxLength": 64, "pattern": NO_NUL},
+                "A YouTube channel id.",
+            ),
             param(
                 "query",
-                {"type": "string", "maxLength": 200},
+                {"type": "string", "maxLength": 200, "pattern": NO_NUL},
                 "Only videos found by this configured search query.",
             ),
             param(
                 "live",
-                {"type": "string", "enum": [c.value for c in Video.Live]},
-                "Only regular videos, live broadcasts or upcoming ones.",
+                # "": an empty form field (the dashboard's filter form sends one): no filter.
+                {"type": "string", "enum": [c.value for c in Video.Live] + [""]},
+                "Only regular videos, live broadcasts or upcoming ones; empty: all.",
             ),
             param(
                 "published_after",
-                {"type": "string", "format": "date-time"},
+                MOMENT,
                 "ISO 8601; videos published at or after this time.",
             ),
             param(
                 "published_before",
-                {"type": "string", "format": "date-time"},
+                MOMENT,
                 "ISO 8601; videos published at or before this time.",
             ),
         ],

@@ -29,6 +29,10 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 ONE_SECOND = timedelta(seconds=1)
+# YouTube stops handing out page tokens after about 500 results of one walk. A walk that listed
+# at least this many and got no token may have been cut off rather than have reached the end of
+# its window, so what lies below its oldest video stays a gap (one search to find out, if not).
+WALK_RESULT_LIMIT = 450
 
 
 class NoUsableKey(Exception):
@@ -107,6 +111,7 @@ class Poll:
         token: str | None = None
         restarted = False
         used = 0
+        listed = 0  # results of this walk since its last (re)start
         while used < pages_left:
             try:
                 page = self.call(
@@ -121,8 +126,10 @@ class Poll:
                 if restarted:
                     raise
                 token, restarted = None, True  # YouTube forgot the token: walk again from the top
+                listed = 0
                 continue
             used += 1
+            listed += len(page.items)
             self.run.pages += 1
             ids = [item.youtube_id for item in page.items]
             # Linked by an earlier poll, that is: not by this one (a restarted walk sees its
@@ -133,7 +140,9 @@ class Poll:
                 window.oldest = min(window.oldest or item.published_at, item.published_at)
             # In the top window, a page of videos this query already has reaches what earlier
             # walks covered: everything older is stored or listed as a gap.
-            done = page.next_page_token is None or (top and bool(ids) and linked >= set(ids))
+            cut_off = page.next_page_token is None and listed >= WALK_RESULT_LIMIT
+            ended = page.next_page_token is None and not cut_off
+            done = ended or (top and bool(ids) and linked >= set(ids))
             rest = None if done else remaining(window)
             covered = self.query.covered_until
             if top and window.newest is not None:
@@ -146,7 +155,8 @@ class Poll:
             self.run.new_videos += len(upserted.new_ids)
             self.run.updated_videos += len(upserted.updated_ids)
             self.enrich(upserted.new_ids)
-            if done:
+            if done or cut_off:
+                # Cut off: what lies below is now a gap, walked with publishedBefore.
                 return used
             token = page.next_page_token
         return used
@@ -230,9 +240,15 @@ def fetch_query(
     top = Window(after=start - timedelta(seconds=settings.FETCH_OVERLAP_SECONDS), before=None)
     pages_left = max_pages or settings.FETCH_MAX_PAGES
     try:
-        for window in [top, *poll.gaps]:
-            if pages_left <= 0:
+        pages_left -= poll.walk(top, pages_left=pages_left)
+        # Then the gaps, newest first, including those the walks of this poll leave (a walk cut
+        # off by YouTube's result limit goes on as a new gap below it).
+        walked: list[Window] = []
+        while pages_left > 0:
+            window = next((g for g in poll.gaps if not any(g is w for w in walked)), None)
+            if window is None:
                 break
+            walked.append(window)
             pages_left -= poll.walk(window, pages_left=pages_left)
     except NoUsableKey as e:
         poll.note("noUsableKey", str(e))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -55,6 +56,13 @@ class Command(BaseCommand):
             help="hours of videos already published at start",
         )
         parser.add_argument(
+            "--start",
+            type=datetime.fromisoformat,
+            default=None,
+            help="the simulated start, ISO 8601 with a UTC offset (default: now); the same seed "
+            "and start give the same videos, in this process or in a test",
+        )
+        parser.add_argument(
             "--daily-quota",
             type=int,
             default=settings.YOUTUBE_DAILY_QUOTA,
@@ -96,6 +104,7 @@ class Command(BaseCommand):
                 burst_every_minutes=options["burst_every"],
                 burst_size=options["burst_size"],
                 history_hours=options["history_hours"],
+                start=options["start"],
                 daily_quota=options["daily_quota"],
                 invalid_keys=frozenset(options["invalid_keys"]),
                 disabled_keys=frozenset(options["disabled_keys"]),

@@ -1,0 +1,108 @@
+"""Hostile parameters (tests/hardening/hostile_inputs.py) against the JSON API and the dashboard:
+never a 5xx; the API answers its documented 400 body or a page, the pages a friendly message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+
+from tests.fixtures.videos import T0, FakeSnippet
+from tests.hardening.hostile_inputs import HOSTILE_INPUTS, HOSTILE_QUERY_STRINGS, Hostile
+
+API_PATHS = ["/api/v1/youtube/videos", "/api/v1/youtube/video/"]
+ALL_QUERY_STRINGS = [
+    *((h.name, urlencode(h.params)) for h in HOSTILE_INPUTS),
+    *HOSTILE_QUERY_STRINGS,
+]
+# Text that only an unescaped rendering of a hostile value (or a crash page) would contain.
+NEVER_IN_A_PAGE = ("<script>alert(1)</script>", "Traceback", "OperationalError", "DataError")
+
+
+@pytest.fixture
+def videos(add_videos) -> None:
+    add_videos(
+        *(
+            FakeSnippet(
+                published_at=T0 + timedelta(seconds=i),
+                title=f"How to make tea? {i} ⚽ مرحبا",
+                description="Café & chai",
+                channel_id="UCchai",
+                live=("none", "live", "upcoming")[i % 3],
+            )
+            for i in range(25)
+        ),
+        query="tea",
+    )
+
+
+def assert_api_answer(response, *, expected: int | None) -> None:
+    assert response.status_code < 500, response.content[:500]
+    assert response["Content-Type"] == "application/json", response.content[:500]
+    body = response.json()
+    if expected is not None:
+        assert response.status_code == expected, body
+    if response.status_code == 400:
+        assert set(body) == {"error"} and set(body["error"]) == {"param", "message"}, body
+        assert body["error"]["message"]
+    else:
+        assert response.status_code == 200, body
+        assert set(body) == {"videos", "sync_token"}
+
+
+@pytest.mark.parametrize("path", API_PATHS)
+@pytest.mark.parametrize("hostile", HOSTILE_INPUTS, ids=lambda h: h.name)
+def test_the_api_answers_hostile_parameters_without_a_5xx(
+    client, videos, hostile: Hostile, path: str
+):
+    response = client.get(f"{path}?{urlencode(hostile.params)}")
+    assert_api_answer(response, expected=hostile.api_status)
+
+
+@pytest.mark.parametrize(("name", "query_string"), HOSTILE_QUERY_STRINGS, ids=lambda v: v[:30])
+def test_the_api_answers_malformed_query_strings_without_a_5xx(client, videos, name, query_string):
+    response = client.get(f"{API_PATHS[0]}?{query_string}")
+    assert_api_answer(response, expected=None)
+
+
+def test_a_hostile_search_never_matches_more_than_its_words(client, videos):
+    # An injected OR / wildcard / SQL fragment would widen the match; plain words narrow it.
+    for text in ("tea OR nothing", "tea' OR '1'='1", 'tea" OR "nothing', "tea NEAR(nothing)"):
+        response = client.get(API_PATHS[0], {"q": text})
+        assert response.status_code == 200
+        assert response.json()["videos"] == [], text
+    assert len(client.get(API_PATHS[0], {"q": "tea"}).json()["videos"]) == 20
+
+
+# -- the dashboard: runs once its URL exists ------------------------------------------------------
+
+
+def dashboard_url(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        pytest.skip(f"the dashboard's {name!r} URL does not exist yet")
+
+
+def assert_friendly_page(response) -> None:
+    assert response.status_code < 500, response.content[:500]
+    assert response.status_code in (200, 400), response.status_code
+    assert response["Content-Type"].startswith("text/html")
+    text = response.content.decode()
+    for needle in NEVER_IN_A_PAGE:
+        assert needle not in text, needle
+    if response.status_code == 400:
+        assert len(text.strip()) > 0, "a 400 page must say what was wrong"
+
+
+@pytest.mark.parametrize("fragment", [False, True], ids=["page", "htmx-fragment"])
+@pytest.mark.parametrize(("name", "query_string"), ALL_QUERY_STRINGS, ids=lambda v: v[:40])
+def test_the_dashboard_renders_hostile_parameters_without_a_5xx(
+    client, videos, name, query_string, fragment
+):
+    url = dashboard_url("dashboard-grid")
+    headers = {"HX-Request": "true"} if fragment else {}
+    response = client.get(f"{url}?{query_string}", headers=headers)
+    assert_friendly_page(response)
