@@ -11,3 +11,20 @@ class OneLineFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return super().format(record).replace("\r", "\\r").replace("\n", "\\n")
+
+
+# The pieces of a logging dict config that Django's LOGGING and gunicorn.conf.py share: one
+# "console" handler writing one-line events to stdout.
+FORMATTERS = {
+    "line": {
+        "()": "dashboard.logs.OneLineFormatter",
+        "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+    }
+}
+HANDLERS = {
+    "console": {
+        "class": "logging.StreamHandler",
+        "formatter": "line",
+        "stream": "ext://sys.stdout",
+    }
+}

@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from dashboard import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -226,19 +228,8 @@ else:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "line": {
-            "()": "dashboard.logs.OneLineFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
-        }
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "line",
-            "stream": "ext://sys.stdout",
-        }
-    },
+    "formatters": logs.FORMATTERS,
+    "handlers": logs.HANDLERS,
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     # run_huey adds a stderr handler of its own to huey's logger unless it has one already.
     "loggers": {"huey": {"handlers": ["console"], "propagate": False}},
