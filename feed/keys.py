@@ -83,11 +83,17 @@ def effective_state(row: ApiKeyState | None, *, now: datetime, config: str) -> s
     return ApiKeyState.State.OK
 
 
-def usable(*, now: datetime, keys: list[str] | None = None) -> list[str]:
-    """Keys that may be called now, the least spent today first (spreads the load)."""
+def usable(*, now: datetime, keys: list[str] | None = None, units: int = 0) -> list[str]:
+    """Keys that may be called now for a call of `units`, the least spent today first (spreads
+    the load). A key whose ledger has fewer units left is not called: YouTube would refuse it, or
+    worse, take it past its budget."""
     keys = configured() if keys is None else keys
     by_print = {fingerprint(k): k for k in keys}
-    ready = [s for s in statuses(now=now, keys=keys) if s.state == ApiKeyState.State.OK]
+    ready = [
+        s
+        for s in statuses(now=now, keys=keys)
+        if s.state == ApiKeyState.State.OK and s.units_today + units <= s.budget
+    ]
     ready.sort(key=lambda s: s.units_today)
     return [by_print[s.fingerprint] for s in ready]
 

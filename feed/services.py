@@ -13,6 +13,7 @@ later polls fill, so no video is lost and none is stored twice (upserts are by Y
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from feed import keys, quota, store, youtube
@@ -70,7 +72,7 @@ class Poll:
         """Call YouTube with the best usable key, moving on to the next at once when a key is
         spent or rejected."""
         while True:
-            key = self.next_key()
+            key = self.next_key(cost=cost)
             try:
                 result = method(
                     key=key, endpoint=self.endpoint, num_retries=self.num_retries, **kwargs
@@ -89,12 +91,12 @@ class Poll:
             self.spend(key, cost)
             return result
 
-    def next_key(self) -> str:
+    def next_key(self, *, cost: int) -> str:
         now = self.clock()
-        usable = keys.usable(now=now)
+        usable = keys.usable(now=now, units=cost)
         if usable:
             return usable[0]
-        raise NoUsableKey(no_key_message(now=now))
+        raise NoUsableKey(no_key_message(now=now, cost=cost))
 
     def spend(self, key: str, cost: int) -> None:
         keys.charge(key, units=cost, now=self.clock())
@@ -263,7 +265,7 @@ def fetch_query(
     return run
 
 
-def no_key_message(*, now: datetime) -> str:
+def no_key_message(*, now: datetime, cost: int) -> str:
     statuses = keys.statuses(now=now)
     if not statuses:
         return "no API key is configured: set YOUTUBE_API_KEYS (comma-separated)"
@@ -272,8 +274,11 @@ def no_key_message(*, now: datetime) -> str:
         if status.state == "exhausted" and status.exhausted_until:
             until = status.exhausted_until.astimezone(quota.PACIFIC).strftime("%H:%M PT")
             parts.append(f"{status.fingerprint} has spent its quota until {until}")
-        else:
+        elif status.state == "disabled":
             parts.append(f"{status.fingerprint} is disabled: {status.message or status.reason}")
+        else:
+            left = max(0, status.budget - status.units_today)
+            parts.append(f"{status.fingerprint} has {left} units left today, a call needs {cost}")
     return "no usable API key: " + "; ".join(parts)
 
 
@@ -297,8 +302,24 @@ def pacing(*, now: datetime) -> quota.Pacing:
         queries=max(1, SearchQuery.objects.filter(active=True).count()),
         wanted_interval=settings.FETCH_INTERVAL_SECONDS,
         budget_per_key=settings.YOUTUBE_DAILY_QUOTA,
-        cost_per_poll=settings.YOUTUBE_SEARCH_COST + settings.YOUTUBE_VIDEOS_COST,
+        cost_per_poll=poll_cost(now=now),
     )
+
+
+def poll_cost(*, now: datetime) -> int:
+    """What a poll costs, to pace by: the mean of the last day's polls that spent anything, and
+    never less than one search page and one details call. A burst bigger than a page, or the
+    overlap walking back into one, takes another page: pacing every poll at one page spent a
+    simulated day's quota hours before the reset (bench/quota_day.py)."""
+    least = settings.YOUTUBE_SEARCH_COST + settings.YOUTUBE_VIDEOS_COST
+    recent = FetchRun.objects.filter(
+        started_at__gt=now - timedelta(days=1), started_at__lte=now, units__gt=0
+    )
+    totals = recent.aggregate(units=Sum("units"), polls=Count("pk"))
+    if not totals["polls"]:
+        return least
+    mean = math.ceil(totals["units"] / totals["polls"])
+    return min(settings.YOUTUBE_DAILY_QUOTA, max(least, mean))
 
 
 def due_polls(*, now: datetime, horizon: float = 60) -> list[tuple[SearchQuery, float]]:

@@ -263,3 +263,25 @@ def test_the_command_fails_when_no_key_can_be_used(fetching, simulator):
 def test_the_command_names_an_unknown_query(fetching):
     with pytest.raises(CommandError, match="unknown query 'tennis'"):
         call_command("fetch_videos", query="tennis")
+
+
+def test_it_never_takes_a_key_past_its_budget(fetching, simulator):
+    keys.charge(KEY_A, units=9_950, now=simulator.now())
+    run = poll(simulator)
+    assert run.error_reason == "noUsableKey"
+    assert "has 50 units left today, a call needs 100" in run.error
+    assert simulator.stats.total_calls == 0
+    assert keys.usable(now=simulator.now(), units=1) == [KEY_A]
+
+
+def test_it_paces_by_what_polls_really_cost(fetching, simulator):
+    now = simulator.now()
+    assert services.poll_cost(now=now) == 101  # nothing polled yet: one page and one details call
+    for units in (101, 201, 302):
+        FetchRun.objects.create(query=football(), started_at=now, units=units)
+    FetchRun.objects.create(query=football(), started_at=now - timedelta(days=2), units=5_000)
+    assert services.poll_cost(now=now) == 202  # the last day's mean, rounded up
+    assert (
+        services.pacing(now=now).interval_seconds
+        > services.pacing(now=now - timedelta(days=3)).interval_seconds
+    )

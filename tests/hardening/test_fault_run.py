@@ -19,6 +19,7 @@ from typing import Any
 
 import httplib2
 import pytest
+from django.conf import settings as django_settings
 
 from feed import keys, quota, services, youtube
 from feed.models import ApiKeyState, FetchRun, SearchQuery, Video
@@ -163,7 +164,7 @@ def check_run_records_errors(run: FetchRun, errors: list[youtube.YouTubeError], 
         assert str(error) in run.error, (str(error), run.error)
     no_key = "no usable API key" in run.error
     if no_key:
-        assert keys.usable(now=now) == []
+        assert keys.usable(now=now, units=django_settings.YOUTUBE_SEARCH_COST) == []
     assert bool(run.error_reason) == bool(surfaced or no_key), (run.error_reason, run.error)
     if run.error_reason:
         assert run.error_reason in {e.reason for e in surfaced} | {"noUsableKey"}

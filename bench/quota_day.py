@@ -1,0 +1,448 @@
+"""A virtual quota day: 24 hours of the YouTube simulator, polled by the project's own code.
+
+Not a test: it prints a markdown table and asserts nothing. Usage (3 to 4 minutes, most of
+it scenario (c)'s 25,920 calls; `--skip-original` leaves it out):
+    DEBUG=1 .venv/bin/python bench/quota_day.py [--rate 0.5] [--burst-every 240] [--seed 1]
+
+A ManualClock, shared by the simulator and the poll code, walks one Pacific day minute by minute.
+Each minute asks `services.due_polls()` what to start within the minute, as the Huey scheduler
+does (feed/tasks.py), and runs each due poll at its own second through `services.fetch_query()`.
+Scenarios: 1 key and 3 keys on three queries, and the original project's strategy (a 5-result
+search per query every 10 s, no paging, one key) on the same simulated day. It all runs against a
+throwaway SQLite database in a temporary directory; the fake keys are printed as fingerprints only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import secrets
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from feed.simulator import Simulator, SimulatorConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = ("football", "cricket", "cooking")
+KEYS = ("bench-key-1", "bench-key-2", "bench-key-3")  # fake: the simulator accepts any key
+PACIFIC = ZoneInfo("America/Los_Angeles")
+DAY = datetime(2026, 11, 28, tzinfo=PACIFIC)  # a Pacific midnight: a whole quota day follows
+BUDGET = 10_000  # units per key per day, in the settings and in the simulator alike
+# After midnight the run goes on only until every query has polled once more, at most this long.
+TAIL = timedelta(hours=6)
+ORIGINAL_EVERY = timedelta(seconds=10)
+ORIGINAL_PAGE = 5
+
+
+def configure_django(directory: str) -> None:
+    """Point Django at a throwaway database before anything reads the settings."""
+    # Assigned, not defaulted: whatever DATABASE_URL the shell has, this run never touches it.
+    os.environ["DATABASE_URL"] = f"sqlite:///{directory}/quota_day.sqlite3"
+    os.environ["HUEY_SQLITE_PATH"] = f"{directory}/huey.sqlite3"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "dashboard.settings"
+    os.environ["YOUTUBE_API_KEYS"] = ",".join(KEYS)
+    os.environ["YOUTUBE_QUERIES"] = ",".join(QUERIES)
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # this process only
+    # The poll code warns each time a key is spent; the table is the output.
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    sys.path.insert(0, str(ROOT))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+@dataclass
+class Outcome:
+    """What one scenario did: its polls, what it stored when, and what the simulator saw."""
+
+    name: str
+    keys: list[str]
+    interval: float | None  # the quota-implied poll interval per query, s; None: not paced
+    polls: int = 0  # before midnight, as every count here
+    searches: int = 0
+    skipped: int = 0  # polls the worker's double-schedule guard dropped
+    last_poll: datetime | None = None
+    first_refusal: datetime | None = None  # the first poll that found no key able to pay
+    gaps_at_midnight: int = 0
+    stored_at: dict[str, datetime] = field(default_factory=dict)  # id -> virtual time stored
+    polled_after_midnight: set[str] = field(default_factory=set)
+    units: dict[str, int] = field(default_factory=dict)  # key -> units the simulator charged
+    calls_after_exceeded: int = 0
+    published: dict[str, list[tuple[str, datetime]]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+# -- the project's own poller ----------------------------------------------------------------
+
+
+def run_project(
+    name: str, *, keys: list[str], config: SimulatorConfig, start: datetime, end: datetime
+) -> Outcome:
+    from django.test import override_settings
+
+    from feed import services
+    from feed.models import SearchQuery, Video
+    from feed.simulator import ManualClock, Simulator
+
+    reset_database()
+    clock = ManualClock(start)
+    simulator = Simulator(config, clock=clock)
+    began = time.perf_counter()
+    with simulator.serve() as url, override_settings(**fetch_settings(url, keys=keys)):
+        services.sync_configured_queries()
+        # As if yesterday had been polled to its end: today's first poll walks from midnight
+        # (less the overlap) instead of spending today's budget on a 24 h backfill.
+        SearchQuery.objects.update(covered_until=start)
+        outcome = Outcome(
+            name=name, keys=keys, interval=services.pacing(now=start).full_day_interval
+        )
+        last_pk = 0
+        minute = start
+        while minute < end or (
+            len(outcome.polled_after_midnight) < len(QUERIES) and minute < end + TAIL
+        ):
+            if minute == end:
+                outcome.gaps_at_midnight = sum(len(q.gaps) for q in SearchQuery.objects.all())
+            clock.set(minute)
+            for query, delay in sorted(services.due_polls(now=minute), key=lambda due: due[1]):
+                at = minute + timedelta(seconds=delay)
+                if at >= end and query.text in outcome.polled_after_midnight:
+                    continue
+                clock.set(at)
+                if not worker_would_poll(query.pk, now=at):
+                    outcome.skipped += 1
+                    continue
+                run = services.fetch_query(SearchQuery.objects.get(pk=query.pk), clock=clock)
+                if at >= end:
+                    outcome.polled_after_midnight.add(query.text)
+                else:
+                    outcome.polls += 1
+                    outcome.searches += run.pages
+                    if run.pages:
+                        outcome.last_poll = at
+                    if run.error_reason == "noUsableKey":
+                        outcome.first_refusal = outcome.first_refusal or at
+                # Video.first_seen_at follows the wall clock; the poll's virtual time is `at`.
+                for pk, youtube_id in Video.objects.filter(pk__gt=last_pk).values_list(
+                    "pk", "youtube_id"
+                ):
+                    outcome.stored_at.setdefault(youtube_id, at)
+                    last_pk = max(last_pk, pk)
+            minute += timedelta(minutes=1)
+    finish(outcome, simulator=simulator, start=start, end=end, began=began)
+    return outcome
+
+
+def worker_would_poll(query_id: int, *, now: datetime) -> bool:
+    """The guard at the top of feed.tasks.poll, on the virtual clock."""
+    from feed import services
+    from feed.models import SearchQuery
+
+    query = SearchQuery.objects.filter(pk=query_id, active=True).first()
+    if query is None:
+        return False
+    if query.last_polled_at is None:
+        return True
+    interval = services.pacing(now=now).interval_seconds
+    return (now - query.last_polled_at).total_seconds() >= interval / 2
+
+
+def fetch_settings(url: str, *, keys: list[str]) -> dict[str, object]:
+    return {
+        "YOUTUBE_API_KEYS": keys,
+        "YOUTUBE_QUERIES": list(QUERIES),
+        "DEMO_MODE": False,
+        "YOUTUBE_API_ENDPOINT": url,
+        "YOUTUBE_DAILY_QUOTA": BUDGET,
+        "YOUTUBE_NUM_RETRIES": 0,  # no faults are injected: a retry would only wait
+    }
+
+
+# -- the original project's strategy ---------------------------------------------------------
+
+
+def run_original(
+    name: str, *, key: str, config: SimulatorConfig, start: datetime, end: datetime
+) -> Outcome:
+    """Every 10 s one 5-result search per query, publishedAfter frozen at the start, no paging,
+    no enrichment, one key, and no notion of quota: it keeps calling after quotaExceeded."""
+    from feed import store, youtube
+    from feed.models import SearchQuery
+    from feed.simulator import ManualClock, Simulator
+
+    reset_database()
+    clock = ManualClock(start)
+    simulator = Simulator(config, clock=clock)
+    outcome = Outcome(name=name, keys=[key], interval=None)
+    queries = {text: SearchQuery.objects.get_or_create(text=text)[0] for text in QUERIES}
+    began = time.perf_counter()
+    with simulator.serve() as url:
+        tick = start
+        while tick <= end:  # the tick at midnight is its first poll of the next day
+            clock.set(tick)
+            for text, query in queries.items():
+                if tick < end:
+                    outcome.polls += 1
+                try:
+                    page = youtube.search_page(
+                        key=key,
+                        query=text,
+                        published_after=start,
+                        page_token=None,
+                        endpoint=url,
+                        max_results=ORIGINAL_PAGE,
+                        num_retries=0,
+                    )
+                except youtube.QuotaExceeded:
+                    outcome.first_refusal = outcome.first_refusal or tick
+                    continue
+                if tick < end:
+                    outcome.searches += 1
+                    outcome.last_poll = tick
+                for youtube_id in store.upsert_videos(page.items, query=query).new_ids:
+                    outcome.stored_at[youtube_id] = tick
+            tick += ORIGINAL_EVERY
+    finish(outcome, simulator=simulator, start=start, end=end, began=began)
+    return outcome
+
+
+# -- measuring -------------------------------------------------------------------------------
+
+
+def reset_database() -> None:
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+
+
+def finish(
+    outcome: Outcome, *, simulator: Simulator, start: datetime, end: datetime, began: float
+) -> None:
+    from feed import quota
+
+    day = quota.pacific_day(start)
+    outcome.units = {key: simulator.stats.units[(key, day)] for key in outcome.keys}
+    outcome.calls_after_exceeded = simulator.stats.total_calls_after_quota_exceeded
+    # Publish times are whole seconds and `until` is inclusive: the day is [start, end - 1 s].
+    last_second = end - timedelta(seconds=1)
+    outcome.published = {
+        text: simulator.published(text, since=start, until=last_second) for text in QUERIES
+    }
+    outcome.seconds = time.perf_counter() - began
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest rank: the smallest value with at least `share` of the values at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+@dataclass
+class Measured:
+    published: int
+    by_midnight: int
+    after_midnight: int  # stored by the first poll after midnight: the day's last interval
+    lost: int  # never stored
+    lags: list[float]  # minutes, every stored video of the day
+
+
+def measure(outcome: Outcome, *, end: datetime) -> Measured:
+    lags: list[float] = []
+    published = by_midnight = after_midnight = 0
+    for videos in outcome.published.values():
+        for youtube_id, published_at in videos:
+            published += 1
+            stored = outcome.stored_at.get(youtube_id)
+            if stored is None:
+                continue
+            lags.append((stored - published_at).total_seconds() / 60)
+            if stored < end:
+                by_midnight += 1
+            else:
+                after_midnight += 1
+    lost = published - by_midnight - after_midnight
+    return Measured(published, by_midnight, after_midnight, lost, lags)
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+def in_minutes(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds / 60:.1f}"
+
+
+def print_table(outcomes: list[Outcome], *, end: datetime) -> None:
+    print(
+        "| scenario | polls | searches answered | captured by midnight | missing at midnight "
+        "(last interval / lost) | lag median (min) | lag p95 (min) | quota interval (min) "
+        "| half (min) | median / half | max units per key (budget) | calls after quotaExceeded |"
+    )
+    print("|---|" + "---:|" * 11)
+    for outcome in outcomes:
+        m = measure(outcome, end=end)
+        share = 100 * m.by_midnight / m.published if m.published else 0.0
+        median = statistics.median(m.lags) if m.lags else None
+        p95 = percentile(m.lags, 0.95) if m.lags else None
+        half = outcome.interval / 2 if outcome.interval else None
+        ratio = f"{median * 60 / half:.2f}" if median is not None and half else "n/a"
+        print(
+            f"| {outcome.name} | {outcome.polls:,} | {outcome.searches:,} "
+            f"| {m.by_midnight:,} / {m.published:,} ({share:.1f}%) "
+            f"| {m.after_midnight + m.lost:,} ({m.after_midnight:,} / {m.lost:,}) "
+            f"| {'n/a' if median is None else f'{median:.1f}'} "
+            f"| {'n/a' if p95 is None else f'{p95:.1f}'} "
+            f"| {in_minutes(outcome.interval)} | {in_minutes(half)} | {ratio} "
+            f"| {max(outcome.units.values()):,} ({BUDGET:,}) "
+            f"| {outcome.calls_after_exceeded:,} |"
+        )
+
+
+def print_notes(outcomes: list[Outcome], *, end: datetime) -> None:
+    from feed import quota
+    from feed.youtube import fingerprint
+
+    print()
+    for outcome in outcomes:
+        spent = ", ".join(f"{fingerprint(k)} {units:,}" for k, units in outcome.units.items())
+        notes = [f"units {spent}"]
+        if outcome.interval is not None and outcome.polls:
+            # The quota interval above prices a poll at one page and one details call; this
+            # one at what the day's polls really cost.
+            cost = math.ceil(sum(outcome.units.values()) / outcome.polls)
+            real = quota.plan(
+                now=end,
+                usable_keys=len(outcome.keys),
+                spent_units=[0] * len(outcome.keys),
+                queries=len(QUERIES),
+                wanted_interval=ORIGINAL_EVERY.total_seconds(),
+                budget_per_key=BUDGET,
+                cost_per_poll=cost,
+            ).full_day_interval
+            lags = measure(outcome, end=end).lags
+            ratio = statistics.median(lags) * 60 / (real / 2) if real and lags else None
+            notes.append(
+                f"a poll cost {cost} units on average ({outcome.searches / outcome.polls:.2f} "
+                f"search pages): at that price the quota allows a poll every {in_minutes(real)} "
+                f"min per query, and the median lag is {ratio:.2f}x half of that"
+                if ratio is not None
+                else f"a poll cost {cost} units on average"
+            )
+        if outcome.interval is None:
+            stored = len(measure(outcome, end=end).lags)
+            notes.append(
+                f"one {ORIGINAL_PAGE}-result search per query every "
+                f"{ORIGINAL_EVERY.total_seconds():g} s, publishedAfter frozen at midnight; its "
+                f"lag is over the {stored} videos it stored"
+            )
+        if outcome.last_poll:
+            last = outcome.last_poll.astimezone(PACIFIC)
+            notes.append(f"last answered poll before midnight at {last:%H:%M} PT")
+        if outcome.first_refusal:
+            what = (
+                "quotaExceeded" if outcome.interval is None else "a poll found no key able to pay"
+            )
+            notes.append(f"first {what} at {outcome.first_refusal.astimezone(PACIFIC):%H:%M} PT")
+        if outcome.skipped:
+            notes.append(f"{outcome.skipped} polls dropped by the worker's guard")
+        if outcome.gaps_at_midnight:
+            notes.append(f"{outcome.gaps_at_midnight} walk gaps open at midnight")
+        notes.append(f"ran in {outcome.seconds:.0f} s")
+        print(f"- {outcome.name}: " + "; ".join(notes))
+
+
+def print_header(config: SimulatorConfig) -> None:
+    from django.conf import settings
+
+    print(f"# Quota day: {DAY:%Y-%m-%d} 00:00-24:00 America/Los_Angeles\n")
+    print(
+        f"- environment: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    )
+    bursts = ""
+    if config.burst_every_minutes and config.burst_size:
+        bursts = (
+            f" plus a burst of {config.burst_size} in {config.burst_spread_seconds:g} s every "
+            f"{config.burst_every_minutes:g} min"
+        )
+    print(
+        f"- load per query: {config.rate_per_minute:g} videos/min{bursts}; queries "
+        f"{', '.join(QUERIES)}; simulator seed {config.seed}, no faults"
+    )
+    print(
+        f"- quota: {BUDGET:,} units per key per Pacific day; search.list "
+        f"{settings.YOUTUBE_SEARCH_COST}, videos.list {settings.YOUTUBE_VIDEOS_COST}; "
+        f"FETCH_MAX_PAGES {settings.FETCH_MAX_PAGES}, FETCH_OVERLAP_SECONDS "
+        f"{settings.FETCH_OVERLAP_SECONDS}; quota interval: the project's pacing "
+        "(full_day_interval) for the scenario's keys"
+    )
+    print(
+        "- start: every query's covered_until is midnight, as if yesterday had been polled to "
+        f"its end, so the first poll walks today and not a {settings.FETCH_INITIAL_LOOKBACK_HOURS}"
+        " h backfill (FETCH_INITIAL_LOOKBACK_HOURS) on today's budget; the simulator has 1 h of "
+        "history, for the first poll's overlap"
+    )
+    print(
+        "- captured: videos published during the day and stored by midnight. The run goes on "
+        "until each query's first poll after midnight (next day's quota): what that stores is "
+        "'last interval', what it still lacks is 'lost'. Lag: the virtual time of the poll that "
+        "stored a video minus its publish time, over every stored video of the day; all other "
+        "counts are before midnight\n"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=0.5, help="steady videos a minute, per query")
+    parser.add_argument("--burst-every", type=float, default=240, help="minutes; 0: no bursts")
+    parser.add_argument("--burst-size", type=int, default=60, help="videos per burst")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--skip-original", action="store_true", help="leave out scenario (c), the slow one"
+    )
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="quota_day-") as directory:
+        configure_django(directory)
+        from feed import quota
+        from feed.simulator import SimulatorConfig
+
+        start = DAY.astimezone(UTC)
+        end = quota.next_reset(start)
+        config = SimulatorConfig(
+            seed=args.seed,
+            queries=QUERIES,
+            rate_per_minute=args.rate,
+            burst_every_minutes=args.burst_every,
+            burst_size=args.burst_size,
+            history_hours=1,
+            start=start,
+            daily_quota=BUDGET,
+        )
+        print_header(config)
+        day = {"config": config, "start": start, "end": end}
+        outcomes = [
+            run_project("(a) project, 1 key", keys=list(KEYS[:1]), **day),
+            run_project("(b) project, 3 keys", keys=list(KEYS), **day),
+        ]
+        if not args.skip_original:
+            outcomes.append(run_original("(c) original, 1 key", key=KEYS[0], **day))
+        print_table(outcomes, end=end)
+        print_notes(outcomes, end=end)
+
+
+if __name__ == "__main__":
+    main()
