@@ -59,6 +59,8 @@ def environment(path: Path) -> dict[str, str]:
         # A throwaway key for this run only: never written anywhere.
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
+        # Plain HTTP on loopback: no TLS proxy in front to redirect to.
+        "SECURE_SSL_REDIRECT": "0",
         "LOG_LEVEL": "WARNING",
     }
 
