@@ -194,7 +194,9 @@ FETCH_INITIAL_LOOKBACK_HOURS = envint("FETCH_INITIAL_LOOKBACK_HOURS", "24")
 # Quota units (YouTube's published costs) and the daily budget of each key.
 YOUTUBE_SEARCH_COST = envint("YOUTUBE_SEARCH_COST", "100", minimum=1)
 YOUTUBE_VIDEOS_COST = envint("YOUTUBE_VIDEOS_COST", "1", minimum=1)
-YOUTUBE_DAILY_QUOTA = envint("YOUTUBE_DAILY_QUOTA", "1000000" if DEMO_MODE else "10000", minimum=1)
+YOUTUBE_DAILY_QUOTA = envint(
+    "YOUTUBE_DAILY_QUOTA", "100000000" if DEMO_MODE else "10000", minimum=1
+)
 YOUTUBE_NUM_RETRIES = envint("YOUTUBE_NUM_RETRIES", "3")
 
 REDIS_URL = env("REDIS_URL")
