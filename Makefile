@@ -33,8 +33,10 @@ format: $(STAMP)
 test: lint
 	DEBUG=$${DEBUG:-1} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Not part of the tests: prints tables and writes bench/results/. Needs wrk (apt-get install -y wrk).
 bench: $(STAMP)
-	DEBUG=1 $(BIN)/python bench/api_latency.py
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install -y wrk"; exit 1; }
+	DEBUG=1 $(BIN)/python bench/suite.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles

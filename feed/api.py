@@ -34,7 +34,9 @@ def videos(request: HttpRequest) -> JsonResponse:
     except pagination.BadParameter as e:
         return error(e.param, e.message)
 
-    filterset = VideoFilter(request.GET, queryset=Video.objects.all())
+    # to_dict reads neither: two datetime conversions fewer per row.
+    videos_qs = Video.objects.defer("first_seen_at", "updated_at")
+    filterset = VideoFilter(request.GET, queryset=videos_qs)
     if not filterset.is_valid():
         param, messages = next(iter(filterset.errors.items()))
         return error(param, " ".join(messages))

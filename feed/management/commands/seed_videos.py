@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from feed import store
 from feed.models import SearchQuery
@@ -152,6 +153,19 @@ def make_videos(*, count: int, seed: int, ties: float, end: datetime) -> list[li
     return buckets
 
 
+def tidy_up() -> None:
+    """After a bulk load: on PostgreSQL, statistics for the planner (it sorted every match of
+    "tea ho", 423 ms at 1M, until ANALYZE; 0.4 ms after); on SQLite, the full-text index merged
+    into one segment (a probe by rowid then seeks one b-tree, not one per segment: 125 -> 19 us
+    for a common prefix at 100k)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # No ANALYZE here: the feed's plans were read and pinned without SQLite statistics.
+            cursor.execute("INSERT INTO feed_video_fts(feed_video_fts) VALUES ('optimize')")
+        else:
+            cursor.execute("ANALYZE")
+
+
 class Command(BaseCommand):
     help = "Insert N realistic synthetic videos (for demos and benchmarks; no API is called)."
 
@@ -192,3 +206,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\nseeded {stored:,} new videos of {count:,} in {time.monotonic() - started:.1f} s"
         )
+        tidy_up()
+        self.stdout.write(f"analysed and merged the indexes ({time.monotonic() - started:.1f} s)")
