@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TypedDict
 
 from django.db import models
@@ -9,11 +9,6 @@ from django.db import models
 # published in the same second, in the order they were first stored. 10**6 slots keep the key
 # below 2**53 (safe as a JSON number in every client) until the year 2255.
 SLOTS_PER_SECOND = 1_000_000
-
-
-def sort_key_floor(moment: datetime) -> int:
-    """The smallest sort key of a video published at `moment` (its second)."""
-    return int(moment.timestamp()) * SLOTS_PER_SECOND
 
 
 class Thumbnails(TypedDict):
