@@ -5,6 +5,11 @@ Run by bench/suite.py with DATABASE_URL pointing at a scratch copy of a dataset 
 dataset itself). `python bench/ingest.py SECONDS` prints one JSON object: videos written,
 seconds, videos per second, and how many batches failed with "database is locked" or another
 database error (the batch is then skipped, as the worker would retry it on its next poll).
+
+`python bench/ingest.py SECONDS --without-search-index` first removes the full-text index from
+that copy (SQLite: the triggers that keep it; PostgreSQL: the tsvector column and its GIN
+index): the same writes without search, to tell what the index costs. It ruins the copy for
+searching, so the suite runs it last.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 django.setup()
 
-from django.db import DatabaseError, OperationalError  # noqa: E402
+from django.db import DatabaseError, OperationalError, connection  # noqa: E402
 
 from feed import store  # noqa: E402
 from feed.management.commands.seed_videos import make_videos  # noqa: E402
@@ -34,8 +39,21 @@ BATCH = 50
 NEW_PER_BATCH = 25
 
 
+def drop_search_index() -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in ("insert", "delete", "update"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS feed_video_fts_{name}")
+        else:
+            cursor.execute("ALTER TABLE feed_video DROP COLUMN IF EXISTS search")
+
+
 def main() -> None:
     seconds = float(sys.argv[1])
+    if sys.argv[2:] == ["--without-search-index"]:
+        drop_search_index()
+    elif sys.argv[2:]:
+        raise SystemExit("usage: ingest.py SECONDS [--without-search-index]")
     rng = random.Random(2)
     now = datetime.now(UTC)
     # Fresh videos, published over the last day (as a poll finds them), ids unused so far.

@@ -216,6 +216,9 @@ def cases(url: str, size: int) -> dict[str, dict[str, Any]]:
         "first page": api({}, {}),
         "page after 90%": api({"sync_token": deep}, {"offset": deep_offset}),
         "common word (football)": api({"q": "football"}, {"words": ["football"]}),
+        "common word + deep cursor": api(
+            {"q": "football", "sync_token": deep}, {"words": ["football"], "newer_than": deep}
+        ),
         f"rare word ({rare})": api({"q": rare}, {"words": [rare]}),
         "two-word partial (tea ho)": api({"q": "tea ho"}, {"words": ["tea", "ho"]}),
         "long prefix (highlig)": api({"q": "highlig"}, {"words": ["highlig"]}),
@@ -365,8 +368,12 @@ def read_and_write(
         with log.open("rb") as file:
             file.seek(mark)
             server_log = file.read().decode(errors="replace")
+        # Last, as it removes the search index from the copy: the same writes without it.
+        command = [PYTHON, "bench/ingest.py", str(ingest_seconds), "--without-search-index"]
+        unindexed = json.loads(run(command, env=env, timeout=timeout))
         return {
             "ingest": ingest,
+            "ingest_without_search_index": unindexed,
             "readers": readers,
             "writer": written,
             "locked_in_server_log": server_log.count("database is locked"),
@@ -514,7 +521,9 @@ def write_results(
                 "",
                 f"Ingest into a copy of the {large:,} dataset, one writer, 50-video batches "
                 f"(25 new, 25 updated): **{r['ingest']['per_second']:,.0f} videos/s** "
-                f"({r['ingest']['videos']:,} in {r['ingest']['seconds']:.0f} s).",
+                f"({r['ingest']['videos']:,} in {r['ingest']['seconds']:.0f} s); the same "
+                f"writes without the search index: "
+                f"{r['ingest_without_search_index']['per_second']:,.0f} videos/s.",
                 "",
                 f"Read while write ({r['readers']['us'] / 1e6:.0f} s, 8 readers over the API "
                 f"cases, one writer as fast as it can): reader p95 "

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import TypedDict
 
-from django.db import models
+from django.db import connection, models
 
 # sort_key = publish second * SLOTS_PER_SECOND + slot. The slot breaks ties between videos
 # published in the same second, in the order they were first stored. 10**6 slots keep the key
@@ -184,10 +184,20 @@ class Video(models.Model):
 
 def query_texts(videos: list[Video]) -> dict[int, list[str]]:
     """The texts of the queries that found each video, by video pk, in one query."""
-    links = Video.queries.through.objects.filter(video_id__in=[v.pk for v in videos])
     texts: dict[int, list[str]] = {v.pk: [] for v in videos}
-    for video_id, text in links.values_list("video_id", "searchquery__text").order_by(
-        "searchquery__text"
-    ):
-        texts[video_id].append(text)
+    if not texts:
+        return texts
+    # Plain SQL: every page of the feed runs this, and the ORM took ten times as long to
+    # build it as the database takes to answer it.
+    links = Video.queries.through._meta.db_table
+    queries = SearchQuery._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT link.video_id, q.text FROM {links} link"
+            f" JOIN {queries} q ON q.id = link.searchquery_id"
+            f" WHERE link.video_id IN ({', '.join(['%s'] * len(texts))}) ORDER BY q.text",
+            list(texts),
+        )
+        for video_id, text in cursor.fetchall():
+            texts[video_id].append(text)
     return texts

@@ -15,7 +15,7 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, on_startup
 from huey.exceptions import TaskLockedException
 
-from feed import services
+from feed import search, services
 from feed.models import SearchQuery
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,9 @@ SCHEDULED_THROUGH_KEY = "schedule-polls.through"
 # worst, and a second poll of the same query must never start while the first is still running.
 SCHEDULE_LEASE_SECONDS = 60
 POLL_LEASE_SECONDS = 15 * 60
+# Steps of search.merge_index per run, every 5 minutes: up to about 40 MB of index rewritten in
+# transactions of a few milliseconds each, far more than a day of polling adds.
+MERGE_STEPS = 40
 
 _started = threading.Lock()
 
@@ -129,3 +132,11 @@ def poll(query_id: int) -> None:
         run.units,
         f", error: {run.error}" if run.error else "",
     )
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def merge_search_index() -> None:
+    # Harmless where two consumers run it at once: SQLite runs their steps one after another.
+    steps = search.merge_index(max_steps=MERGE_STEPS)
+    if steps:
+        logger.info("full-text index: %d merge steps, %s segments", steps, search.index_segments())

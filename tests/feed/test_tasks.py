@@ -128,3 +128,21 @@ def test_a_poll_is_skipped_while_another_worker_polls_the_query(db):
     with tasks.lease(f"poll-{query.pk}", seconds=60):
         tasks.poll.call_local(query.pk)
     assert not query.runs.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_merges_the_search_index_every_five_minutes(add_videos):
+    from django.db import connection
+
+    from feed import search
+    from tests.fixtures.videos import FakeSnippet
+
+    assert tasks.merge_search_index.task_class().validate_datetime(datetime(2026, 11, 28, 16, 5))
+    assert not tasks.merge_search_index.task_class().validate_datetime(
+        datetime(2026, 11, 28, 16, 7)
+    )
+    for n in range(5):  # five commits: five segments on SQLite
+        add_videos(FakeSnippet(youtube_id=f"v{n}", title=f"video number {n}"))
+    tasks.merge_search_index()  # immediate mode: runs here
+    expected = 1 if connection.vendor == "sqlite" else None
+    assert search.index_segments() == expected
