@@ -99,19 +99,21 @@ def apply(qs: QuerySet, terms: list[str], *, probing: bool = False) -> QuerySet:
     raise NotImplementedError(f"search is not implemented for {connection.vendor}")
 
 
-# Pages of merged index one merge step writes (4 KiB each): milliseconds of the write lock.
+# Pages of merged index one merge step writes (4 KiB each): about 20 ms of the write lock.
 MERGE_PAGES = 250
 
 
 def merge_index(*, max_steps: int) -> int:
-    """Merge the SQLite full-text index towards one segment, one bounded step per transaction;
+    """Merge the SQLite full-text index's small segments, one bounded step per transaction;
     returns how many steps did work (0: nothing to merge, or not SQLite).
 
     Every write transaction adds a small segment to the index, and FTS5 merges them only in
-    groups (automerge), so a live database holds dozens: a search walks one b-tree per segment,
-    and a rowid probe (a search within a channel) seeks each of them. At 100k videos a probe
-    took 125 us fragmented and 19 us merged. Small steps keep each write lock short, so polls
-    and readers barely wait for it; PostgreSQL's GIN index needs nothing of the kind.
+    groups of four (automerge), so a live database holds dozens: a search walks one b-tree per
+    segment, and a rowid probe (a search within a channel) seeks each of them. At 100k videos a
+    probe took 125 us fragmented and 19 us merged. Since migration 0005 (usermerge=2) a step
+    joins any two segments of one level, so the index settles at one segment per level, a
+    handful, without rewriting the big old segment each time; steps are short so that polls
+    barely wait for the write lock. PostgreSQL's GIN index needs nothing of the kind.
     """
     if connection.vendor != "sqlite":
         return 0
@@ -119,9 +121,8 @@ def merge_index(*, max_steps: int) -> int:
     for _ in range(max_steps):
         with transaction.atomic(), connection.cursor() as cursor:
             before = connection.connection.total_changes
-            # A negative page count merges any two segments, not only groups of `usermerge`.
             cursor.execute(
-                f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('merge', %s)", [-MERGE_PAGES]
+                f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('merge', %s)", [MERGE_PAGES]
             )
             # SQLite's documented test for "no work was done": fewer than 2 changes.
             if connection.connection.total_changes - before < 2:

@@ -33,7 +33,7 @@ SCHEDULED_THROUGH_KEY = "schedule-polls.through"
 SCHEDULE_LEASE_SECONDS = 60
 POLL_LEASE_SECONDS = 15 * 60
 # Steps of search.merge_index per run, every 5 minutes: up to about 40 MB of index rewritten in
-# transactions of a few milliseconds each, far more than a day of polling adds.
+# transactions of about 20 ms each, far more than a day of polling adds.
 MERGE_STEPS = 40
 
 _started = threading.Lock()
