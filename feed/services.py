@@ -65,6 +65,7 @@ class Poll:
     gaps: list[Window] = field(default_factory=list)  # open gaps, newest first
     prints: set[str] = field(default_factory=set)  # fingerprints of the keys that were charged
     stored: set[str] = field(default_factory=set)  # YouTube ids this poll stored
+    after_page: Callable[[], None] = lambda: None
 
     # -- calls --------------------------------------------------------------------------------
 
@@ -157,6 +158,7 @@ class Poll:
             self.run.new_videos += len(upserted.new_ids)
             self.run.updated_videos += len(upserted.updated_ids)
             self.enrich(upserted.new_ids)
+            self.after_page()
             if done or cut_off:
                 # Cut off: what lies below is now a gap, walked with publishedBefore.
                 return used
@@ -225,9 +227,11 @@ def fetch_query(
     endpoint: str | None = None,
     max_pages: int | None = None,
     num_retries: int | None = None,
+    after_page: Callable[[], None] | None = None,
 ) -> FetchRun:
     """One poll of `query` (see the module docstring). Never raises a YouTube error: every
-    outcome, failures included, is in the returned FetchRun."""
+    outcome, failures included, is in the returned FetchRun. `after_page` is called after each
+    page is stored (the worker renews its lease on the query there)."""
     now = clock()
     run = FetchRun.objects.create(query=query, started_at=now)
     poll = Poll(
@@ -237,6 +241,7 @@ def fetch_query(
         endpoint=endpoint or settings.YOUTUBE_API_ENDPOINT,
         num_retries=settings.YOUTUBE_NUM_RETRIES if num_retries is None else num_retries,
         gaps=load_gaps(query),
+        after_page=after_page or (lambda: None),
     )
     start = query.covered_until or now - timedelta(hours=settings.FETCH_INITIAL_LOOKBACK_HOURS)
     top = Window(after=start - timedelta(seconds=settings.FETCH_OVERLAP_SECONDS), before=None)

@@ -6,7 +6,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -27,11 +27,13 @@ logger = logging.getLogger(__name__)
 # not repeat what the previous one already scheduled.
 SCHEDULE_HORIZON = timedelta(seconds=60)
 SCHEDULED_THROUGH_KEY = "schedule-polls.through"
-# Longer than a tick or a poll can take: a lease outlives a consumer killed while holding it
-# (SIGKILL, a lost machine) by this much at most. A poll is a few pages with retries: minutes at
-# worst, and a second poll of the same query must never start while the first is still running.
+# A lease outlives a consumer killed while holding it (SIGKILL, a lost machine) by this much at
+# most. A tick takes well under a minute. A poll renews its lease after every page, and one page
+# (a search and a details call, each up to 4 tries of 10 s plus backoff) takes 2 minutes at
+# worst: so a second poll of a query never starts while the first runs, however many pages it
+# walks, and a killed poll holds its query for 5 minutes at most.
 SCHEDULE_LEASE_SECONDS = 60
-POLL_LEASE_SECONDS = 15 * 60
+POLL_LEASE_SECONDS = 5 * 60
 # Steps of search.merge_index per run, every 5 minutes: up to about 40 MB of index rewritten in
 # transactions of about 20 ms each, far more than a day of polling adds.
 MERGE_STEPS = 40
@@ -40,12 +42,14 @@ _started = threading.Lock()
 
 
 @contextmanager
-def lease(name: str, *, seconds: float) -> Iterator[None]:
+def lease(name: str, *, seconds: float) -> Iterator[Callable[[], None]]:
     """Like HUEY.lock_task(name) across every consumer, but a holder that died cannot keep it
-    forever: after `seconds` the next caller takes it over. (Huey's lock has no expiry on
-    SqliteHuey, and on Redis only from Redis 7.4.) Raises TaskLockedException while held."""
+    forever: `seconds` after it last renewed, the next caller takes it over. (Huey's lock has no
+    expiry on SqliteHuey, and on Redis only from Redis 7.4.) Raises TaskLockedException while
+    held. Yields `renew()`, which gives the lease `seconds` more from now."""
     key = f"{HUEY.name}.lease.{name}"
-    mine = (time.time() + seconds, secrets.token_hex(8))
+    token = secrets.token_hex(8)
+    mine = (time.time() + seconds, token)
     if not HUEY.put_if_empty(key, mine):
         held = HUEY.get(key, peek=True)
         if held is not None and held[0] > time.time():
@@ -55,8 +59,16 @@ def lease(name: str, *, seconds: float) -> Iterator[None]:
         HUEY.delete(key)
         if not HUEY.put_if_empty(key, mine):
             raise TaskLockedException(f"{name} was just taken over") from None
+
+    def renew() -> None:
+        nonlocal mine
+        # Only while it is still ours: a holder that stalled past its expiry lost it.
+        if HUEY.get(key, peek=True) == mine:
+            mine = (time.time() + seconds, token)
+            HUEY.put(key, mine)
+
     try:
-        yield
+        yield renew
     finally:
         # Outlived our lease and lost it to another caller: theirs now, not ours to end.
         if HUEY.get(key, peek=True) == mine:
@@ -118,8 +130,8 @@ def poll(query_id: int) -> None:
         return  # a poll scheduled twice (a restart with a flushed queue): one is enough
     try:
         # Across every worker process: one poll of a query at a time.
-        with lease(f"poll-{query_id}", seconds=POLL_LEASE_SECONDS):
-            run = services.fetch_query(query)
+        with lease(f"poll-{query_id}", seconds=POLL_LEASE_SECONDS) as renew:
+            run = services.fetch_query(query, after_page=renew)
     except TaskLockedException:
         logger.info("poll of %r skipped: the previous one is still running", query.text)
         return

@@ -64,6 +64,14 @@ def test_it_fetches_every_published_video_and_records_the_run(fetching, simulato
     assert QuotaUsage.objects.get(fingerprint=fingerprint(KEY_A)).units == run.units
 
 
+def test_it_reports_each_stored_page_to_the_caller(fetching, simulator):
+    # The worker renews its lease on the query there: a long walk keeps it.
+    pages: list[int] = []
+    run = poll(simulator, after_page=lambda: pages.append(len(stored_ids())))
+    assert len(pages) == run.pages > 1
+    assert pages == sorted(pages) and pages[-1] == run.new_videos  # called once a page is stored
+
+
 def test_it_stores_titles_unescaped_once(fetching, simulator):
     poll(simulator)
     titles = list(Video.objects.values_list("title", flat=True))

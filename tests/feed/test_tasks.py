@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from huey.contrib.djhuey import HUEY
@@ -121,6 +122,20 @@ def test_an_expired_holder_does_not_release_the_lease_of_the_one_that_took_over(
         memory_huey.delete(key)
         memory_huey.put_if_empty(key, (time.time() + 60, "successor"))
     assert memory_huey.get(key, peek=True)[1] == "successor"
+
+
+def test_a_lease_lasts_from_its_last_renewal(memory_huey, monkeypatch):
+    now = [1_000.0]
+    monkeypatch.setattr(tasks, "time", SimpleNamespace(time=lambda: now[0]))
+    with tasks.lease("poll-1", seconds=60) as renew:
+        now[0] += 50
+        renew()
+        now[0] += 50  # 100 s after it was taken, 50 s after the renewal: still held
+        with pytest.raises(TaskLockedException), tasks.lease("poll-1", seconds=60):
+            pass
+        now[0] += 20  # 70 s after the renewal: a stalled holder's lease is taken over
+        with tasks.lease("poll-1", seconds=60):
+            pass
 
 
 def test_a_poll_is_skipped_while_another_worker_polls_the_query(db):
