@@ -523,7 +523,15 @@ def write_results(
                 f"(25 new, 25 updated): **{r['ingest']['per_second']:,.0f} videos/s** "
                 f"({r['ingest']['videos']:,} in {r['ingest']['seconds']:.0f} s); the same "
                 f"writes without the search index: "
-                f"{r['ingest_without_search_index']['per_second']:,.0f} videos/s.",
+                f"{r['ingest_without_search_index']['per_second']:,.0f} videos/s. "
+                + "A batch's milliseconds, with the index / without: "
+                + "; ".join(
+                    f"{part} {r['ingest']['ms_per_batch'][part]:.1f} / "
+                    f"{r['ingest_without_search_index']['ms_per_batch'][part]:.1f}"
+                    for part in ("total", "statements", "commits", "rest")
+                )
+                + " (statements: SQL with its triggers; rest: Python, mostly Django building "
+                "the statements and the rows).",
                 "",
                 f"Read while write ({r['readers']['us'] / 1e6:.0f} s, 8 readers over the API "
                 f"cases, one writer as fast as it can): reader p95 "
