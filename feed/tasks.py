@@ -149,6 +149,10 @@ def poll(query_id: int) -> None:
 @db_periodic_task(crontab(minute="*/5"))
 def merge_search_index() -> None:
     # Harmless where two consumers run it at once: SQLite runs their steps one after another.
-    steps = search.merge_index(max_steps=MERGE_STEPS)
-    if steps:
-        logger.info("full-text index: %d merge steps, %s segments", steps, search.index_segments())
+    if steps := search.merge_index(max_steps=MERGE_STEPS):
+        segments = search.index_segments()
+        logger.info(
+            "full-text index: %d merge steps%s",
+            steps,
+            f", {segments} segments now" if segments is not None else "",
+        )
