@@ -62,10 +62,10 @@ class Poll:
     clock: Clock
     endpoint: str
     num_retries: int
+    after_page: Callable[[], None]
     gaps: list[Window] = field(default_factory=list)  # open gaps, newest first
     prints: set[str] = field(default_factory=set)  # fingerprints of the keys that were charged
     stored: set[str] = field(default_factory=set)  # YouTube ids this poll stored
-    after_page: Callable[[], None] = lambda: None
 
     # -- calls --------------------------------------------------------------------------------
 
