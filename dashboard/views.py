@@ -11,7 +11,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -19,7 +18,7 @@ from django_htmx.http import push_url
 
 from dashboard import display, status
 from dashboard.filters import SORT_CHOICES, WHEN_CHOICES, GridFilter
-from feed import pagination, services
+from feed import clock, pagination, services
 from feed.models import SearchQuery, Video
 
 PAGE_SIZE = 24
@@ -98,7 +97,7 @@ def base_context() -> dict:
 @require_safe
 @vary_on_headers("HX-Request")
 def video_grid(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+    now = clock.now()
     params = canonical_params(request.GET)
     context = {
         **base_context(),
@@ -182,7 +181,7 @@ def parse_since(raw: str | None) -> int | None:
 
 @require_safe
 def status_page(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+    now = clock.now()
     hour, day = status.stored_totals(now=now)
     sentence = services.pacing(now=now).sentence
     return render(

@@ -107,11 +107,12 @@ def mark_exhausted(key: str, *, now: datetime, reason: str, message: str) -> Non
             "exhausted_until": quota.next_reset(now),
             "reason": reason,
             "message": message,
+            "changed_at": now,
         },
     )
 
 
-def disable(key: str, *, reason: str, message: str) -> None:
+def disable(key: str, *, now: datetime, reason: str, message: str) -> None:
     """No call on this key until the configured key set changes (or an admin resets it)."""
     ApiKeyState.objects.update_or_create(
         fingerprint=fingerprint(key),
@@ -121,6 +122,7 @@ def disable(key: str, *, reason: str, message: str) -> None:
             "reason": reason,
             "message": message,
             "disabled_config": config_fingerprint(configured()),
+            "changed_at": now,
         },
     )
 

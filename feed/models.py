@@ -5,6 +5,8 @@ from typing import TypedDict
 
 from django.db import connection, models
 
+from feed import clock
+
 # sort_key = publish second * SLOTS_PER_SECOND + slot. The slot breaks ties between videos
 # published in the same second, in the order they were first stored. 10**6 slots keep the key
 # below 2**53 (safe as a JSON number in every client) until the year 2255.
@@ -42,7 +44,7 @@ class SearchQuery(models.Model):
 
     text = models.CharField(max_length=200, unique=True)
     active = models.BooleanField(default=True, help_text="Paused queries are not polled.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
     covered_until = models.DateTimeField(null=True, blank=True, editable=False)
     gaps = models.JSONField(default=list, blank=True, editable=False)
     last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -71,7 +73,7 @@ class ApiKeyState(models.Model):
     message = models.TextField(blank=True)
     # A disabled key stays disabled until the configured key set changes (or an admin resets it).
     disabled_config = models.CharField(max_length=64, blank=True)
-    changed_at = models.DateTimeField(auto_now=True)
+    changed_at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         ordering = ["fingerprint"]
@@ -139,8 +141,10 @@ class Video(models.Model):
     live = models.CharField(max_length=10, choices=Live.choices, default=Live.NONE)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     view_count = models.BigIntegerField(null=True, blank=True)
-    first_seen_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # When this product first stored the video (its discovery delay is this minus published_at),
+    # and last refreshed it: both from feed.clock, so a simulated day stores virtual times.
+    first_seen_at = models.DateTimeField(default=clock.now, editable=False)
+    updated_at = models.DateTimeField(default=clock.now, editable=False)
     queries = models.ManyToManyField(SearchQuery, related_name="videos", blank=True)
 
     class Meta:

@@ -22,14 +22,14 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.utils import timezone
 
+from feed import clock as feed_clock
 from feed import keys, quota, store, youtube
+from feed.clock import Clock
 from feed.models import FetchRun, SearchQuery, Video
 
 logger = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 ONE_SECOND = timedelta(seconds=1)
 # YouTube stops handing out page tokens after about 500 results of one walk. A walk that listed
 # at least this many and got no token may have been cut off rather than have reached the end of
@@ -83,7 +83,7 @@ class Poll:
                 logger.warning("%s: quota spent, rotating to the next key", e.key_fingerprint)
                 continue
             except youtube.KeyRejected as e:
-                keys.disable(key, reason=e.reason, message=str(e))
+                keys.disable(key, now=self.clock(), reason=e.reason, message=str(e))
                 logger.error("%s", e)
                 continue
             except (youtube.RequestRejected, youtube.InvalidPageToken):
@@ -152,7 +152,7 @@ class Poll:
                 covered = max(covered or window.newest, window.newest)
             gaps = sorted(others + ([rest] if rest else []), key=lambda g: g.before, reverse=True)
             with transaction.atomic():
-                upserted = store.upsert_videos(page.items, query=self.query)
+                upserted = store.upsert_videos(page.items, query=self.query, now=self.clock())
                 self.save_state(covered_until=covered, gaps=gaps)
             self.stored.update(ids)
             self.run.new_videos += len(upserted.new_ids)
@@ -223,7 +223,7 @@ def load_gaps(query: SearchQuery) -> list[Window]:
 def fetch_query(
     query: SearchQuery,
     *,
-    clock: Clock = timezone.now,
+    clock: Clock = feed_clock.now,
     endpoint: str | None = None,
     max_pages: int | None = None,
     num_retries: int | None = None,

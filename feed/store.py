@@ -9,6 +9,7 @@ from typing import Protocol
 
 from django.db import connection, transaction
 
+from feed import clock
 from feed.models import SLOTS_PER_SECOND, SearchQuery, Video
 
 # One SQL statement per this many distinct publish seconds (two parameters each).
@@ -43,11 +44,15 @@ class Upserted:
     updated_ids: list[str]
 
 
-def upsert_videos(snippets: Iterable[Snippet], *, query: SearchQuery | None = None) -> Upserted:
+def upsert_videos(
+    snippets: Iterable[Snippet], *, query: SearchQuery | None = None, now: datetime | None = None
+) -> Upserted:
     """Insert new videos and refresh known ones, in one transaction, in a constant number of
     statements whatever the batch size (up to SECONDS_PER_LOOKUP distinct seconds per lookup).
-    A video already stored keeps its sort key and publish time, so a re-poll never moves it.
+    A video already stored keeps its sort key, publish time and first_seen_at, so a re-poll never
+    moves it. `now` (default: feed.clock) is when they were seen.
     """
+    now = now or clock.now()
     by_id = {s.youtube_id: s for s in snippets}
     if not by_id:
         return Upserted(new_ids=[], updated_ids=[])
@@ -74,6 +79,8 @@ def upsert_videos(snippets: Iterable[Snippet], *, query: SearchQuery | None = No
                 channel_title=s.channel_title,
                 thumbnails=dict(s.thumbnails),
                 live=s.live,
+                first_seen_at=now,
+                updated_at=now,
             )
             for s, key in zip(reversed(list(by_id.values())), keys, strict=True)
         ]

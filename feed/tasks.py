@@ -5,17 +5,15 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, on_startup
 from huey.exceptions import TaskLockedException
 
-from feed import search, services
+from feed import clock, search, services
 from feed.models import SearchQuery
 
 logger = logging.getLogger(__name__)
@@ -49,10 +47,10 @@ def lease(name: str, *, seconds: float) -> Iterator[Callable[[], None]]:
     held. Yields `renew()`, which gives the lease `seconds` more from now."""
     key = f"{HUEY.name}.lease.{name}"
     token = secrets.token_hex(8)
-    mine = (time.time() + seconds, token)
+    mine = (clock.now().timestamp() + seconds, token)
     if not HUEY.put_if_empty(key, mine):
         held = HUEY.get(key, peek=True)
-        if held is not None and held[0] > time.time():
+        if held is not None and held[0] > clock.now().timestamp():
             raise TaskLockedException(f"{name} is leased until {held[0]:.0f}")
         # Its holder died. Two callers take over at once only if both arrive in the same
         # instant, once per dead holder; then the lease's work runs twice, once.
@@ -64,7 +62,7 @@ def lease(name: str, *, seconds: float) -> Iterator[Callable[[], None]]:
         nonlocal mine
         # Only while it is still ours: a holder that stalled past its expiry lost it.
         if HUEY.get(key, peek=True) == mine:
-            mine = (time.time() + seconds, token)
+            mine = (clock.now().timestamp() + seconds, token)
             HUEY.put(key, mine)
 
     try:
@@ -81,7 +79,7 @@ def start_polling() -> None:
     # at the next turn of the minute, so a fresh demo shows videos within seconds. It is an
     # ordinary tick: where another scheduler already covered the minute, it schedules nothing.
     if _started.acquire(blocking=False):
-        logger.info("pacing: %s", services.pacing(now=timezone.now()).sentence)
+        logger.info("pacing: %s", services.pacing(now=clock.now()).sentence)
         schedule_polls()
 
 
@@ -89,7 +87,7 @@ def start_polling() -> None:
 def schedule_polls() -> None:
     try:
         with lease("schedule-polls", seconds=SCHEDULE_LEASE_SECONDS):
-            schedule_due_polls(now=timezone.now())
+            schedule_due_polls(now=clock.now())
     except TaskLockedException:
         logger.info("polls not scheduled: another consumer is scheduling them right now")
 
@@ -124,7 +122,7 @@ def poll(query_id: int) -> None:
     query = SearchQuery.objects.filter(pk=query_id, active=True).first()
     if query is None:
         return  # paused or deleted since it was scheduled
-    now = timezone.now()
+    now = clock.now()
     interval = services.pacing(now=now).interval_seconds
     if query.last_polled_at and (now - query.last_polled_at).total_seconds() < interval / 2:
         return  # a poll scheduled twice (a restart with a flushed queue): one is enough

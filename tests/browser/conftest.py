@@ -62,15 +62,15 @@ def console_errors(page) -> Iterator[list[str]]:
 @pytest.fixture
 def seed(transactional_db) -> Callable[..., list]:
     """seed(n, **fields): n videos, one minute apart, the newest a minute old; or snippets."""
-    from django.utils import timezone
 
     from feed import store
     from feed.models import SearchQuery
+    from tests.fixtures.clock import NOW
     from tests.fixtures.videos import FakeSnippet
 
     def add(*snippets, query: str | None = None, **fields) -> list:
         if len(snippets) == 1 and isinstance(snippets[0], int):
-            newest = timezone.now() - timedelta(minutes=1)
+            newest = NOW - timedelta(minutes=1)
             snippets = tuple(
                 FakeSnippet(published_at=newest - timedelta(minutes=i), **fields)
                 for i in reversed(range(snippets[0]))

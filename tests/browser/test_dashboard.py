@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import SCREENSHOTS
+from tests.fixtures.clock import NOW
 from tests.fixtures.videos import FakeSnippet
 
 CARDS = "#grid > li.card"
@@ -49,11 +50,10 @@ class Details:
 @pytest.fixture
 def lively(seed) -> list[FakeSnippet]:
     """80 videos that look like a real feed: varied titles, channels, badges, views."""
-    from django.utils import timezone
 
     from feed import store
 
-    now = timezone.now()
+    now = NOW
     titles, channels = cycle(TITLES), cycle(CHANNELS)
     snippets = []
     for i in range(80):
@@ -157,14 +157,11 @@ def test_it_applies_and_clears_a_filter(page: Page, live_server, lively, console
 def test_the_banner_counts_new_videos_and_shows_them_on_top(
     page: Page, live_server, lively, seed, console_errors
 ):
-    from django.utils import timezone
 
     page.clock.install()
     page.goto(live_server.url)
     first = card_ids(page)[0]
-    fresh = seed(
-        *[FakeSnippet(title=f"Just in #{i}", published_at=timezone.now()) for i in range(3)]
-    )
+    fresh = seed(*[FakeSnippet(title=f"Just in #{i}", published_at=NOW) for i in range(3)])
     page.clock.fast_forward(16_000)
     banner = page.locator("#banner .pill")
     expect(banner).to_have_text("3 new videos — show")
@@ -210,14 +207,13 @@ def test_no_page_logs_a_console_error(
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_it_takes_the_readmes_screenshots(page: Page, live_server, lively, scheme, tmp_path):
     from django.db.models import F
-    from django.utils import timezone
 
     from feed.models import FetchRun, SearchQuery, Video
 
     # Stored as they were published (over the last 15 hours): the chart has a day's shape.
     Video.objects.update(first_seen_at=F("published_at") + timedelta(seconds=40))
     query = SearchQuery.objects.get(text="football")
-    now = timezone.now()
+    now = NOW
     SearchQuery.objects.filter(pk=query.pk).update(last_polled_at=now - timedelta(seconds=8))
     FetchRun.objects.create(
         query=query, started_at=now - timedelta(seconds=8), new_videos=3, pages=1, units=101

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from dashboard.views import BANNER_CAP, PAGE_SIZE
 from feed.models import Video
+from tests.fixtures.clock import NOW
 from tests.fixtures.videos import FakeSnippet
 
 HTMX = {"HX-Request": "true"}
@@ -66,9 +66,9 @@ def test_it_renders_the_full_page_when_htmx_restores_history(client, add_videos)
 
 def test_it_walks_every_video_once_through_the_load_more_links(client, add_videos):
     # Many videos in the same second: the cursor must still neither skip nor repeat one.
-    snippets = add_videos(PAGE_SIZE * 2 + 7, published_at=timezone.now() - timedelta(hours=1))
+    snippets = add_videos(PAGE_SIZE * 2 + 7, published_at=NOW - timedelta(hours=1))
     snippets += add_videos(
-        *[FakeSnippet(published_at=timezone.now() - timedelta(minutes=30)) for _ in range(10)]
+        *[FakeSnippet(published_at=NOW - timedelta(minutes=30)) for _ in range(10)]
     )
     seen = card_ids(get(client))
     url = next_url(get(client))
@@ -142,7 +142,7 @@ def test_it_shows_a_hostile_title_as_text(client, add_videos):
     ],
 )
 def test_it_filters_with_the_shared_filterset(client, add_videos, params, expected):
-    now = timezone.now()
+    now = NOW
     add_videos(FakeSnippet(youtube_id="old", published_at=now - timedelta(days=40), title="match"))
     add_videos(FakeSnippet(youtube_id="recent", published_at=now - timedelta(minutes=5)))
     add_videos(
@@ -169,8 +169,45 @@ def test_it_filters_with_the_shared_filterset(client, add_videos, params, expect
     assert set(card_ids(response)) == expected
 
 
+@pytest.mark.parametrize(
+    ("now", "starts"),
+    [
+        # The first half-minute of a month that begins on a Tuesday.
+        (
+            datetime(2026, 12, 1, 0, 0, 30, tzinfo=UTC),
+            {"hour": datetime(2026, 11, 30, 23, 0, 30, tzinfo=UTC), "month": "today"},
+        ),
+        # New Year's midnight, a Friday: the week began in the old year.
+        (
+            datetime(2027, 1, 1, tzinfo=UTC),
+            {"week": datetime(2026, 12, 28, tzinfo=UTC), "month": "today"},
+        ),
+        # The last second of a Sunday in a month of 31 days.
+        (
+            datetime(2026, 5, 31, 23, 59, 59, tzinfo=UTC),
+            {"week": datetime(2026, 5, 25, tzinfo=UTC), "month": datetime(2026, 5, 1, tzinfo=UTC)},
+        ),
+    ],
+)
+def test_the_date_presets_follow_the_products_clock_at_any_instant(
+    client, add_videos, clock, now, starts
+):
+    clock.set(now)
+    starts.setdefault("today", now.replace(hour=0, minute=0, second=0))
+    starts.setdefault("hour", now - timedelta(hours=1))
+    for when, start in starts.items():
+        start = starts[start] if isinstance(start, str) else start
+        Video.objects.all().delete()
+        add_videos(
+            FakeSnippet(youtube_id="before", published_at=start - timedelta(seconds=1)),
+            FakeSnippet(youtube_id="first", published_at=start),
+            FakeSnippet(youtube_id="now", published_at=now),
+        )
+        assert set(card_ids(get(client, params={"when": when}))) == {"now", "first"}, when
+
+
 def test_it_reads_a_custom_range_with_the_whole_last_day(client, add_videos):
-    day = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=3)
+    day = NOW.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=3)
     add_videos(
         FakeSnippet(youtube_id="before", published_at=day - timedelta(seconds=1)),
         FakeSnippet(youtube_id="first", published_at=day),
@@ -258,7 +295,7 @@ def test_it_treats_hostile_search_text_as_words(client, add_videos):
 
 
 def test_it_counts_new_videos_for_the_live_banner(client, add_videos):
-    now = timezone.now()
+    now = NOW
     add_videos(3, published_at=now - timedelta(hours=1))
     response = get(client)
     poll = re.search(r'id="banner" class="banner" hx-get="([^"]+)"', response.content.decode())
@@ -281,7 +318,7 @@ def test_it_counts_new_videos_for_the_live_banner(client, add_videos):
 
 
 def test_the_live_banner_counts_only_videos_that_match(client, add_videos):
-    now = timezone.now()
+    now = NOW
     add_videos(FakeSnippet(title="tea", published_at=now - timedelta(hours=1)))
     top = Video.objects.get().sort_key
     add_videos(
@@ -312,7 +349,7 @@ def test_it_lazy_loads_sized_thumbnails(client, add_videos, settings):
 
 
 def test_a_card_shows_duration_views_and_time(client, add_videos):
-    (snippet,) = add_videos(FakeSnippet(published_at=timezone.now() - timedelta(minutes=5)))
+    (snippet,) = add_videos(FakeSnippet(published_at=NOW - timedelta(minutes=5)))
     Video.objects.update(duration_seconds=3723, view_count=1_234_567)
     html = get(client).content.decode()
     assert "1:02:03</span>" in html and "1.2M views" in html

@@ -6,11 +6,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from feed import keys
 from feed.models import FetchRun, SearchQuery, Video
 from feed.youtube import fingerprint
+from tests.fixtures.clock import NOW
 from tests.fixtures.videos import FakeSnippet
 
 pytestmark = pytest.mark.django_db
@@ -25,11 +25,11 @@ def two_keys(settings):
 
 
 def stored_ago(youtube_ids: list[str], delta: timedelta) -> None:
-    Video.objects.filter(youtube_id__in=youtube_ids).update(first_seen_at=timezone.now() - delta)
+    Video.objects.filter(youtube_id__in=youtube_ids).update(first_seen_at=NOW - delta)
 
 
 def test_it_shows_each_query_with_its_last_poll_lag_counts_and_error(client, add_videos):
-    now = timezone.now()
+    now = NOW
     fresh = add_videos(3, published_at=now - timedelta(minutes=20, seconds=10), query="football")
     older = add_videos(2, published_at=now - timedelta(hours=5), query="football")
     stored_ago([s.youtube_id for s in older], timedelta(hours=5))
@@ -77,11 +77,13 @@ def test_it_shows_each_query_with_its_last_poll_lag_counts_and_error(client, add
 
 
 def test_it_shows_each_key_state_spend_and_the_pacing_sentence(client, two_keys):
-    now = timezone.now()
+    now = NOW
     one, two, three = two_keys
     keys.charge(one, units=2500, now=now)
     keys.mark_exhausted(two, now=now, reason="quotaExceeded", message="spent")
-    keys.disable(three, reason="keyInvalid", message="API key not valid. Check YOUTUBE_API_KEYS.")
+    keys.disable(
+        three, now=now, reason="keyInvalid", message="API key not valid. Check YOUTUBE_API_KEYS."
+    )
     html = client.get("/status").content.decode()
     assert f"<code>{fingerprint(one)}</code>" in html
     assert "one" not in re.sub(r"<[^>]+>", "", html).split("API keys")[1].split("key-")[0]
@@ -96,7 +98,7 @@ def test_it_shows_each_key_state_spend_and_the_pacing_sentence(client, two_keys)
 
 
 def test_it_charts_the_videos_stored_per_hour(client, add_videos):
-    now = timezone.now()
+    now = NOW
     recent = add_videos(5, published_at=now - timedelta(minutes=30))
     three_hours = add_videos(2, published_at=now - timedelta(hours=3))
     stored_ago([s.youtube_id for s in three_hours], timedelta(hours=3))
@@ -130,7 +132,7 @@ def test_it_runs_the_same_number_of_queries_whatever_it_shows(
             assert client.get("/status").status_code == 200
         return len(captured)
 
-    now = timezone.now()
+    now = NOW
     add_videos(FakeSnippet(published_at=now), query="first")
     FetchRun.objects.create(query=SearchQuery.objects.get(text="first"), started_at=now)
     small = count_queries()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -13,6 +11,7 @@ from huey.exceptions import TaskLockedException
 
 from feed import search, tasks
 from feed.models import SearchQuery
+from tests.fixtures.clock import NOW
 from tests.fixtures.videos import FakeSnippet
 
 T0 = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
@@ -44,10 +43,10 @@ class PollSchedule:
 
 
 @pytest.fixture
-def polls(monkeypatch) -> PollSchedule:
+def polls(monkeypatch, clock) -> PollSchedule:
     recorder = PollSchedule()
     monkeypatch.setattr(tasks, "poll", recorder)
-    monkeypatch.setattr(tasks.timezone, "now", lambda: T0)
+    clock.set(T0)
     return recorder
 
 
@@ -113,7 +112,7 @@ def test_a_lease_is_held_until_released(memory_huey):
 
 def test_a_lease_of_a_dead_holder_is_taken_over_after_it_expires(memory_huey):
     # A consumer killed mid-poll never releases: its lease must not block the query forever.
-    memory_huey.put_if_empty(f"{memory_huey.name}.lease.poll-1", (time.time() - 1, "dead"))
+    memory_huey.put_if_empty(f"{memory_huey.name}.lease.poll-1", (NOW.timestamp() - 1, "dead"))
     with tasks.lease("poll-1", seconds=60):
         pass
 
@@ -122,20 +121,20 @@ def test_an_expired_holder_does_not_release_the_lease_of_the_one_that_took_over(
     key = f"{memory_huey.name}.lease.poll-1"
     with tasks.lease("poll-1", seconds=60):
         memory_huey.delete(key)
-        memory_huey.put_if_empty(key, (time.time() + 60, "successor"))
+        memory_huey.put_if_empty(key, (NOW.timestamp() + 60, "successor"))
     assert memory_huey.get(key, peek=True)[1] == "successor"
 
 
-def test_a_lease_lasts_from_its_last_renewal(memory_huey, monkeypatch):
-    now = [1_000.0]
-    monkeypatch.setattr(tasks, "time", SimpleNamespace(time=lambda: now[0]))
+def test_a_lease_lasts_from_its_last_renewal(memory_huey, clock):
     with tasks.lease("poll-1", seconds=60) as renew:
-        now[0] += 50
+        clock.advance(timedelta(seconds=50))
         renew()
-        now[0] += 50  # 100 s after it was taken, 50 s after the renewal: still held
+        # 100 s after it was taken, 50 s after the renewal: still held
+        clock.advance(timedelta(seconds=50))
         with pytest.raises(TaskLockedException), tasks.lease("poll-1", seconds=60):
             pass
-        now[0] += 20  # 70 s after the renewal: a stalled holder's lease is taken over
+        # 70 s after the renewal: a stalled holder's lease is taken over
+        clock.advance(timedelta(seconds=20))
         with tasks.lease("poll-1", seconds=60):
             pass
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
-from feed import services
+from feed import clock, services
 from feed.models import SearchQuery
 
 # Reasons that mean "fix the configuration", not "try again later".
@@ -50,6 +49,6 @@ class Command(BaseCommand):
             )
             if run.error:
                 self.stdout.write(f"  error ({run.error_reason}): {run.error}")
-        self.stdout.write(services.pacing(now=timezone.now()).sentence)
+        self.stdout.write(services.pacing(now=clock.now()).sentence)
         if runs and all(r.pages == 0 and r.error_reason in CONFIGURATION_REASONS for r in runs):
             raise CommandError("nothing could be fetched: fix the configuration above")

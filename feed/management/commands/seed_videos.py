@@ -6,13 +6,13 @@ import html
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import accumulate
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from feed import search, store
+from feed import clock, search, store
 from feed.models import SearchQuery
 
 # Words every demo can search for ("tea how", "mak", "pasta"), then a long tail.
@@ -191,7 +191,7 @@ class Command(BaseCommand):
         if batch < 1:
             raise CommandError("--batch must be at least 1")
         started = time.monotonic()
-        buckets = make_videos(count=count, seed=seed, ties=ties, end=datetime.now(UTC))
+        buckets = make_videos(count=count, seed=seed, ties=ties, end=clock.now())
         stored = 0
         for text, videos in zip(QUERIES, buckets, strict=True):
             query, _ = SearchQuery.objects.get_or_create(text=text)

@@ -1,0 +1,62 @@
+"""The product's one source of "now".
+
+Every piece of code that reads the time calls `clock.now()` (or takes `now` from a caller that
+did), so a test, a benchmark or a simulated day sets the time with `clock.use(ManualClock(...))`
+and nothing the product does depends on the date the code happens to run at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+Clock = Callable[[], datetime]
+
+
+def system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+_current: Clock = system_now
+
+
+def now() -> datetime:
+    """The current time, aware and in UTC."""
+    return _current()
+
+
+@contextmanager
+def use(clock: Clock) -> Iterator[Clock]:
+    """Read the time from `clock` inside the block (every thread of this process: a live test
+    server's threads see it too)."""
+    global _current
+    previous, _current = _current, clock
+    try:
+        yield clock
+    finally:
+        _current = previous
+
+
+class ManualClock:
+    """A clock that moves only when told, so a test or a benchmark can drive a virtual day."""
+
+    def __init__(self, now: datetime) -> None:
+        self._now = as_utc(now)
+
+    def __call__(self) -> datetime:
+        return self._now
+
+    def set(self, now: datetime) -> datetime:
+        self._now = as_utc(now)
+        return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._now += delta
+        return self._now
+
+
+def as_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError(f"{moment!r} is naive: pass an aware datetime, e.g. tzinfo=UTC")
+    return moment.astimezone(UTC)
