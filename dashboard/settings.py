@@ -11,6 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from dashboard import logs
+from feed import rewalks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -193,6 +194,21 @@ FETCH_INTERVAL_SECONDS = envint("FETCH_INTERVAL_SECONDS", "10", minimum=1)
 FETCH_MAX_PAGES = envint("FETCH_MAX_PAGES", "5", minimum=1)  # search pages (of 50) per poll at most
 FETCH_OVERLAP_SECONDS = envint("FETCH_OVERLAP_SECONDS", "600")
 FETCH_INITIAL_LOOKBACK_HOURS = envint("FETCH_INITIAL_LOOKBACK_HOURS", "24")
+# Re-walks of the recent past, reach:every (feed/rewalks.py): YouTube's search shows many videos
+# minutes to hours late. The default catches videos up to about 8 h late.
+FETCH_REWALKS = env("FETCH_REWALKS", "1h:20m,4h:1h,12h:3h")
+try:
+    rewalks.parse(FETCH_REWALKS)
+except ValueError as e:
+    raise ImproperlyConfigured(f"FETCH_REWALKS: {e}") from None
+# The share of each key's daily units kept for re-checking stored videos (feed/checks.py):
+# removals, fresh view counts, details a poll could not fetch. Polls never spend it.
+YOUTUBE_CHECK_PERCENT = envint("YOUTUBE_CHECK_PERCENT", "10")
+if YOUTUBE_CHECK_PERCENT > 90:
+    raise ImproperlyConfigured(
+        "YOUTUBE_CHECK_PERCENT must be at most 90 (polls need the rest), "
+        f"got {YOUTUBE_CHECK_PERCENT}"
+    )
 # Quota units (YouTube's published costs) and the daily budget of each key.
 YOUTUBE_SEARCH_COST = envint("YOUTUBE_SEARCH_COST", "100", minimum=1)
 YOUTUBE_VIDEOS_COST = envint("YOUTUBE_VIDEOS_COST", "1", minimum=1)

@@ -116,7 +116,7 @@ def video_grid(request: HttpRequest) -> HttpResponse:
     except pagination.BadParameter as e:
         return bad_request(request, param=e.param, message=e.message, context=context)
 
-    filterset = GridFilter(request.GET, queryset=Video.objects.all(), now=now)
+    filterset = GridFilter(request.GET, queryset=Video.listed(), now=now)
     if not filterset.is_valid():
         param, messages = next(iter(filterset.errors.items()))
         return bad_request(request, param=param, message=" ".join(messages), context=context)

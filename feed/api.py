@@ -37,8 +37,10 @@ def videos(request: HttpRequest) -> JsonResponse:
     except pagination.BadParameter as e:
         return error(e.param, e.message)
 
-    # to_dict reads neither: two datetime conversions fewer per row.
-    qs = Video.objects.defer("first_seen_at", "updated_at")
+    # to_dict reads none of them: five datetime conversions fewer per row.
+    qs = Video.listed().defer(
+        "first_seen_at", "updated_at", "removed_at", "checked_at", "check_due_at"
+    )
     if FILTERS.isdisjoint(request.GET.keys()):
         # The plain feed, most reads: building and validating a FilterSet would cost more
         # than the query itself.

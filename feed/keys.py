@@ -40,6 +40,22 @@ class KeyStatus:
     message: str
     units_today: int
     budget: int
+    check_units_today: int = 0  # the part of units_today spent on checks (feed/checks.py)
+
+    @property
+    def check_reserve(self) -> int:
+        """Units of today's budget kept for checks and not yet spent on them."""
+        return max(0, check_budget() - self.check_units_today)
+
+    def can_pay(self, units: int, *, check: bool = False) -> bool:
+        """Whether a call of `units` fits the key's budget today: a check within the checks'
+        share, a poll without touching what is left of that share."""
+        if check:
+            return (
+                self.check_units_today + units <= check_budget()
+                and self.units_today + units <= self.budget
+            )
+        return self.units_today + units + self.check_reserve <= self.budget
 
 
 def statuses(*, now: datetime, keys: list[str] | None = None) -> list[KeyStatus]:
@@ -47,7 +63,8 @@ def statuses(*, now: datetime, keys: list[str] | None = None) -> list[KeyStatus]
     keys = configured() if keys is None else keys
     prints = [fingerprint(k) for k in keys]
     rows = {s.fingerprint: s for s in ApiKeyState.objects.filter(fingerprint__in=prints)}
-    spent = spent_today(prints, now=now)
+    usage = QuotaUsage.objects.filter(fingerprint__in=prints, day=quota.pacific_day(now))
+    spent = {u.fingerprint: (u.units, u.check_units) for u in usage}
     current = config_fingerprint(keys)
     result = []
     for fp in prints:
@@ -61,8 +78,9 @@ def statuses(*, now: datetime, keys: list[str] | None = None) -> list[KeyStatus]
                 exhausted_until=live.exhausted_until if live else None,
                 reason=live.reason if live else "",
                 message=live.message if live else "",
-                units_today=spent.get(fp, 0),
+                units_today=spent.get(fp, (0, 0))[0],
                 budget=settings.YOUTUBE_DAILY_QUOTA,
+                check_units_today=spent.get(fp, (0, 0))[1],
             )
         )
     return result
@@ -83,16 +101,23 @@ def effective_state(row: ApiKeyState | None, *, now: datetime, config: str) -> s
     return ApiKeyState.State.OK
 
 
-def usable(*, now: datetime, keys: list[str] | None = None, units: int = 0) -> list[str]:
-    """Keys that may be called now for a call of `units`, the least spent today first (spreads
-    the load). A key whose ledger has fewer units left is not called: YouTube would refuse it, or
-    worse, take it past its budget."""
+def check_budget() -> int:
+    """Units of each key's day kept for checks (YOUTUBE_CHECK_PERCENT of its budget)."""
+    return settings.YOUTUBE_DAILY_QUOTA * settings.YOUTUBE_CHECK_PERCENT // 100
+
+
+def usable(
+    *, now: datetime, keys: list[str] | None = None, units: int = 0, check: bool = False
+) -> list[str]:
+    """Keys that may be called now for a call of `units` (a check's, or a poll's), the least
+    spent today first (spreads the load). A key whose ledger has fewer units left is not called:
+    YouTube would refuse it, or worse, take it past its budget."""
     keys = configured() if keys is None else keys
     by_print = {fingerprint(k): k for k in keys}
     ready = [
         s
         for s in statuses(now=now, keys=keys)
-        if s.state == ApiKeyState.State.OK and s.units_today + units <= s.budget
+        if s.state == ApiKeyState.State.OK and s.can_pay(units, check=check)
     ]
     ready.sort(key=lambda s: s.units_today)
     return [by_print[s.fingerprint] for s in ready]
@@ -127,19 +152,22 @@ def disable(key: str, *, now: datetime, reason: str, message: str) -> None:
     )
 
 
-def charge(key: str, *, units: int, now: datetime) -> None:
-    """Add a call's units to the key's ledger for the Pacific day of `now`."""
+def charge(key: str, *, units: int, now: datetime, check: bool = False) -> None:
+    """Add a call's units to the key's ledger for the Pacific day of `now` (`check`: a check's,
+    counted in the checks' share too)."""
+    checked = units if check else 0
     usage, created = QuotaUsage.objects.get_or_create(
         fingerprint=fingerprint(key),
         day=quota.pacific_day(now),
-        defaults={"units": units, "calls": 1},
+        defaults={"units": units, "calls": 1, "check_units": checked},
     )
     if not created:
         QuotaUsage.objects.filter(pk=usage.pk).update(
-            units=F("units") + units, calls=F("calls") + 1
+            units=F("units") + units, calls=F("calls") + 1, check_units=F("check_units") + checked
         )
 
 
-def spent_today(prints: list[str], *, now: datetime) -> dict[str, int]:
+def spent_on_polls(prints: list[str], *, now: datetime) -> dict[str, int]:
+    """Units each key spent today on polls (its checks left out: they have their own share)."""
     rows = QuotaUsage.objects.filter(fingerprint__in=prints, day=quota.pacific_day(now))
-    return dict(rows.values_list("fingerprint", "units"))
+    return {row.fingerprint: row.units - row.check_units for row in rows}

@@ -48,6 +48,9 @@ class SearchQuery(models.Model):
     covered_until = models.DateTimeField(null=True, blank=True, editable=False)
     gaps = models.JSONField(default=list, blank=True, editable=False)
     last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When each re-walk of the recent past last ran, by its reach in seconds ({"3600": iso time}):
+    # YouTube's search index shows many videos late (feed/rewalks.py).
+    rewalked = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["text"]
@@ -90,6 +93,9 @@ class QuotaUsage(models.Model):
     day = models.DateField()
     units = models.PositiveIntegerField(default=0)
     calls = models.PositiveIntegerField(default=0)
+    # The part of `units` spent re-checking stored videos (feed/checks.py), which has its own
+    # share of the budget (YOUTUBE_CHECK_PERCENT).
+    check_units = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -111,6 +117,10 @@ class FetchRun(models.Model):
     units = models.PositiveIntegerField(default=0)
     new_videos = models.PositiveIntegerField(default=0)
     updated_videos = models.PositiveIntegerField(default=0)
+    # The re-walk this poll made (how far back from now it walked), and the new videos it found
+    # below the ordinary poll's window: videos YouTube's search showed late.
+    rewalk_seconds = models.PositiveIntegerField(null=True, blank=True)
+    late_videos = models.PositiveIntegerField(default=0)
     error_reason = models.CharField(max_length=64, blank=True)
     error = models.TextField(blank=True)
 
@@ -145,6 +155,12 @@ class Video(models.Model):
     # and last refreshed it: both from feed.clock, so a simulated day stores virtual times.
     first_seen_at = models.DateTimeField(default=clock.now, editable=False)
     updated_at = models.DateTimeField(default=clock.now, editable=False)
+    # A tombstone: YouTube no longer lists the video (deleted, made private, rejected). It is
+    # hidden everywhere but kept, so that it can come back (feed/checks.py).
+    removed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The last videos.list answer about it, and when to ask again (young videos more often).
+    checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    check_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     queries = models.ManyToManyField(SearchQuery, related_name="videos", blank=True)
 
     class Meta:
@@ -155,10 +171,17 @@ class Video(models.Model):
             models.Index(fields=["live", "sort_key"], name="video_live_sort"),
             # The status page counts and charts videos by when they were stored.
             models.Index(fields=["first_seen_at"], name="video_first_seen"),
+            # feed.checks picks the videos due for a check, most overdue first.
+            models.Index(fields=["check_due_at"], name="video_check_due"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def listed(cls) -> models.QuerySet[Video]:
+        """The videos the API, the grid and search show: every stored one but the removed."""
+        return cls.objects.filter(removed_at=None)
 
     @property
     def url(self) -> str:

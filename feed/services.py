@@ -2,8 +2,8 @@
 
 What a query has fetched is its walk state (SearchQuery.covered_until and .gaps): every video
 published up to `covered_until` is stored, except inside the gaps. A poll walks, newest first:
-1. the top window, from `covered_until - overlap` to now (the overlap catches videos YouTube's
-   search shows late), then
+1. the top window, from `covered_until - overlap` to now, or further back when a re-walk is due
+   (feed/rewalks.py: YouTube's search shows many videos minutes to hours late), then
 2. each gap, newest first, with publishedBefore,
 within a page cap. The state is saved with every page, in the same transaction as the page's
 videos: a walk cut short by the cap, an error or a crash leaves the unwalked part as a gap that
@@ -23,8 +23,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Sum
 
+from feed import checks, keys, quota, rewalks, store, youtube
 from feed import clock as feed_clock
-from feed import keys, quota, store, youtube
 from feed.clock import Clock
 from feed.models import FetchRun, SearchQuery, Video
 
@@ -54,24 +54,18 @@ class Window:
 
 
 @dataclass
-class Poll:
-    """One poll of one query: the state of its walk and the FetchRun it records."""
+class Caller:
+    """Calls YouTube with the best usable key, moving on to the next at once when a key is spent
+    or rejected, and charges each call to its key's ledger (a check's to the checks' share)."""
 
-    query: SearchQuery
-    run: FetchRun
     clock: Clock
     endpoint: str
     num_retries: int
-    after_page: Callable[[], None]
-    gaps: list[Window] = field(default_factory=list)  # open gaps, newest first
+    check: bool = False
+    units: int = 0
     prints: set[str] = field(default_factory=set)  # fingerprints of the keys that were charged
-    stored: set[str] = field(default_factory=set)  # YouTube ids this poll stored
-
-    # -- calls --------------------------------------------------------------------------------
 
     def call(self, method: Callable[..., Any], *, cost: int, **kwargs: Any) -> Any:
-        """Call YouTube with the best usable key, moving on to the next at once when a key is
-        spent or rejected."""
         while True:
             key = self.next_key(cost=cost)
             try:
@@ -94,15 +88,42 @@ class Poll:
 
     def next_key(self, *, cost: int) -> str:
         now = self.clock()
-        usable = keys.usable(now=now, units=cost)
+        usable = keys.usable(now=now, units=cost, check=self.check)
         if usable:
             return usable[0]
-        raise NoUsableKey(no_key_message(now=now, cost=cost))
+        raise NoUsableKey(no_key_message(now=now, cost=cost, check=self.check))
 
     def spend(self, key: str, cost: int) -> None:
-        keys.charge(key, units=cost, now=self.clock())
-        self.run.units += cost
+        keys.charge(key, units=cost, now=self.clock(), check=self.check)
+        self.units += cost
         self.prints.add(youtube.fingerprint(key))
+
+
+@dataclass
+class Poll:
+    """One poll of one query: the state of its walk and the FetchRun it records."""
+
+    query: SearchQuery
+    run: FetchRun
+    caller: Caller
+    after_page: Callable[[], None]
+    gaps: list[Window] = field(default_factory=list)  # open gaps, newest first
+    # The top walk does not stop at known videos above `floor` (a re-walk's reach), and counts
+    # the new videos it finds below `regular_after` (where a poll without re-walk would start).
+    floor: datetime | None = None
+    regular_after: datetime | None = None
+    rewalk: rewalks.Tier | None = None
+    top_reach: timedelta | None = None  # how far back from now the top walk goes
+    stored: set[str] = field(default_factory=set)  # YouTube ids this poll stored
+
+    def call(self, method: Callable[..., Any], *, cost: int, **kwargs: Any) -> Any:
+        try:
+            return self.caller.call(method, cost=cost, **kwargs)
+        finally:
+            self.run.units = self.caller.units
+
+    def clock(self) -> datetime:
+        return self.caller.clock()
 
     # -- the walk -----------------------------------------------------------------------------
 
@@ -142,10 +163,14 @@ class Poll:
                 window.newest = max(window.newest or item.published_at, item.published_at)
                 window.oldest = min(window.oldest or item.published_at, item.published_at)
             # In the top window, a page of videos this query already has reaches what earlier
-            # walks covered: everything older is stored or listed as a gap.
+            # walks covered: everything older is stored or listed as a gap. Not while
+            # re-walking: late videos hide between known ones.
             cut_off = page.next_page_token is None and listed >= WALK_RESULT_LIMIT
             ended = page.next_page_token is None and not cut_off
-            done = ended or (top and bool(ids) and linked >= set(ids))
+            below_floor = self.floor is None or (
+                window.oldest is not None and window.oldest < self.floor
+            )
+            done = ended or (top and bool(ids) and linked >= set(ids) and below_floor)
             rest = None if done else remaining(window)
             covered = self.query.covered_until
             if top and window.newest is not None:
@@ -153,10 +178,17 @@ class Poll:
             gaps = sorted(others + ([rest] if rest else []), key=lambda g: g.before, reverse=True)
             with transaction.atomic():
                 upserted = store.upsert_videos(page.items, query=self.query, now=self.clock())
-                self.save_state(covered_until=covered, gaps=gaps)
+                self.save_state(covered_until=covered, gaps=gaps, rewalked=top)
             self.stored.update(ids)
             self.run.new_videos += len(upserted.new_ids)
             self.run.updated_videos += len(upserted.updated_ids)
+            if self.regular_after is not None:
+                new = set(upserted.new_ids)
+                self.run.late_videos += sum(
+                    1
+                    for item in page.items
+                    if item.youtube_id in new and item.published_at < self.regular_after
+                )
             self.enrich(upserted.new_ids)
             self.after_page()
             if done or cut_off:
@@ -165,17 +197,34 @@ class Poll:
             token = page.next_page_token
         return used
 
-    def save_state(self, *, covered_until: datetime | None, gaps: list[Window]) -> None:
+    def save_state(
+        self, *, covered_until: datetime | None, gaps: list[Window], rewalked: bool = False
+    ) -> None:
+        """Save the walk state. `rewalked`: a page of the top walk is stored, so a due re-walk
+        has run (what it did not reach is a gap now, walked by later polls)."""
         self.query.covered_until = covered_until
         self.query.gaps = [gap.as_gap() for gap in gaps]
         self.gaps = gaps
-        SearchQuery.objects.filter(pk=self.query.pk).update(
-            covered_until=covered_until, gaps=self.query.gaps
-        )
+        fields: dict[str, Any] = {"covered_until": covered_until, "gaps": self.query.gaps}
+        if rewalked and self.top_reach is not None:
+            # Every tier the top walk reaches back over has run (a first poll's lookback, or a
+            # poll after a long pause, covers them as a re-walk would).
+            self.query.rewalked = rewalks.walked(
+                rewalks.configured(),
+                rewalked=self.query.rewalked,
+                reach=self.top_reach,
+                now=self.run.started_at,
+            )
+            fields["rewalked"] = self.query.rewalked
+            self.top_reach = None
+            if self.rewalk is not None:
+                self.run.rewalk_seconds = int(self.rewalk.reach.total_seconds())
+        SearchQuery.objects.filter(pk=self.query.pk).update(**fields)
 
     def enrich(self, youtube_ids: list[str]) -> None:
         """Duration and views of new videos, 50 ids a call (1 unit each). Best effort: a video
-        without them is still a video, so a failure here is recorded, not raised."""
+        without them is still a video, so a failure here is recorded, not raised, and the
+        videos stay due for a check (feed/checks.py), which fetches them later."""
         for start in range(0, len(youtube_ids), youtube.MAX_RESULTS):
             batch = youtube_ids[start : start + youtube.MAX_RESULTS]
             try:
@@ -185,7 +234,7 @@ class Poll:
             except youtube.YouTubeError as e:
                 self.note(e.reason, f"details not fetched: {e}")
                 return
-            store.set_details(details)
+            store.record_details(details, asked=batch, now=self.clock())
 
     def note(self, reason: str, message: str) -> None:
         self.run.error_reason = self.run.error_reason or reason
@@ -237,14 +286,25 @@ def fetch_query(
     poll = Poll(
         query=query,
         run=run,
-        clock=clock,
-        endpoint=endpoint or settings.YOUTUBE_API_ENDPOINT,
-        num_retries=settings.YOUTUBE_NUM_RETRIES if num_retries is None else num_retries,
+        caller=Caller(
+            clock=clock,
+            endpoint=endpoint or settings.YOUTUBE_API_ENDPOINT,
+            num_retries=settings.YOUTUBE_NUM_RETRIES if num_retries is None else num_retries,
+        ),
         gaps=load_gaps(query),
         after_page=after_page or (lambda: None),
     )
     start = query.covered_until or now - timedelta(hours=settings.FETCH_INITIAL_LOOKBACK_HOURS)
-    top = Window(after=start - timedelta(seconds=settings.FETCH_OVERLAP_SECONDS), before=None)
+    regular_after = start - timedelta(seconds=settings.FETCH_OVERLAP_SECONDS)
+    top = Window(after=regular_after, before=None)
+    tier = rewalks.due(rewalks.configured(), rewalked=query.rewalked, now=now)
+    if tier is not None and now - tier.reach < regular_after:
+        # The regular window reaches less far back than the tier: walk back to its reach.
+        poll.rewalk = tier
+        poll.floor = now - poll.rewalk.reach
+        poll.regular_after = regular_after
+        top.after = poll.floor
+    poll.top_reach = now - top.after
     pages_left = max_pages or settings.FETCH_MAX_PAGES
     try:
         pages_left -= poll.walk(top, pages_left=pages_left)
@@ -263,14 +323,73 @@ def fetch_query(
         poll.note(e.reason, str(e))
         logger.warning("poll of %r stopped: %s", query.text, e)
     run.finished_at = clock()
-    run.key_fingerprints = ",".join(sorted(poll.prints))
+    run.key_fingerprints = ",".join(sorted(poll.caller.prints))
     run.save()
     SearchQuery.objects.filter(pk=query.pk).update(last_polled_at=now)
     query.last_polled_at = now
     return run
 
 
-def no_key_message(*, now: datetime, cost: int) -> str:
+@dataclass
+class CheckRound:
+    """What one round of checks did (feed/checks.py)."""
+
+    checked: int = 0
+    removed: int = 0  # videos YouTube no longer lists, newly tombstoned
+    restored: int = 0  # tombstoned videos it lists again
+    calls: int = 0
+    overdue: int = 0  # videos due before this round began that it left for later
+    error: str = ""
+
+
+def check_videos(*, clock: Clock = feed_clock.now, endpoint: str | None = None) -> CheckRound:
+    """One round of checks: the most overdue videos, 50 ids a videos.list call, as many calls
+    as the checks' share of the quota allows now (feed.checks.calls_this_round)."""
+    now = clock()
+    result = CheckRound()
+    calls = checks_allowed(now=now)
+    due = Video.objects.filter(check_due_at__lte=now).order_by("check_due_at")
+    rows = list(due.values_list("youtube_id", "removed_at")[: calls * youtube.MAX_RESULTS + 1])
+    result.overdue = max(0, len(rows) - calls * youtube.MAX_RESULTS)
+    rows = rows[: calls * youtube.MAX_RESULTS]
+    caller = Caller(
+        clock=clock,
+        endpoint=endpoint or settings.YOUTUBE_API_ENDPOINT,
+        num_retries=settings.YOUTUBE_NUM_RETRIES,
+        check=True,
+    )
+    for start in range(0, len(rows), youtube.MAX_RESULTS):
+        batch = rows[start : start + youtube.MAX_RESULTS]
+        ids = [youtube_id for youtube_id, _ in batch]
+        try:
+            details = caller.call(youtube.fetch_details, cost=settings.YOUTUBE_VIDEOS_COST, ids=ids)
+        except (NoUsableKey, youtube.YouTubeError) as e:
+            # The rest stay due: the next round takes them first.
+            result.error = str(e)
+            result.overdue += len(rows) - start
+            break
+        store.record_details(details, asked=ids, now=clock())
+        result.calls += 1
+        result.checked += len(ids)
+        result.removed += sum(1 for i, removed in batch if removed is None and i not in details)
+        result.restored += sum(1 for i, removed in batch if removed is not None and i in details)
+    return result
+
+
+def checks_allowed(*, now: datetime) -> int:
+    """videos.list calls the checks may make now, over every key usable for them."""
+    statuses = [s for s in keys.statuses(now=now) if s.state == "ok"]
+    return checks.calls_this_round(
+        budget=sum(min(keys.check_budget(), s.budget) for s in statuses),
+        spent=sum(s.check_units_today for s in statuses),
+        cost=settings.YOUTUBE_VIDEOS_COST,
+        day_start=quota.day_start(now),
+        day_end=quota.next_reset(now),
+        now=now,
+    )
+
+
+def no_key_message(*, now: datetime, cost: int, check: bool = False) -> str:
     statuses = keys.statuses(now=now)
     if not statuses:
         return "no API key is configured: set YOUTUBE_API_KEYS (comma-separated)"
@@ -281,8 +400,19 @@ def no_key_message(*, now: datetime, cost: int) -> str:
             parts.append(f"{status.fingerprint} has spent its quota until {until}")
         elif status.state == "disabled":
             parts.append(f"{status.fingerprint} is disabled: {status.message or status.reason}")
+        elif check:
+            left = max(
+                0,
+                min(
+                    keys.check_budget() - status.check_units_today,
+                    status.budget - status.units_today,
+                ),
+            )
+            parts.append(
+                f"{status.fingerprint} has {left} units left today for checks, a call needs {cost}"
+            )
         else:
-            left = max(0, status.budget - status.units_today)
+            left = max(0, status.budget - status.units_today - status.check_reserve)
             parts.append(f"{status.fingerprint} has {left} units left today, a call needs {cost}")
     return "no usable API key: " + "; ".join(parts)
 
@@ -299,16 +429,74 @@ def sync_configured_queries() -> None:
 def pacing(*, now: datetime) -> quota.Pacing:
     """How often each active query may be polled now so that the quota lasts the day."""
     usable = keys.usable(now=now)
-    spent = keys.spent_today([youtube.fingerprint(k) for k in usable], now=now)
+    spent = keys.spent_on_polls([youtube.fingerprint(k) for k in usable], now=now)
     return quota.plan(
         now=now,
         usable_keys=len(usable),
         spent_units=[spent.get(youtube.fingerprint(k), 0) for k in usable],
         queries=max(1, SearchQuery.objects.filter(active=True).count()),
         wanted_interval=settings.FETCH_INTERVAL_SECONDS,
-        budget_per_key=settings.YOUTUBE_DAILY_QUOTA,
+        # The checks' share is theirs (feed/checks.py): polls are paced on the rest.
+        budget_per_key=settings.YOUTUBE_DAILY_QUOTA - keys.check_budget(),
         cost_per_poll=poll_cost(now=now),
     )
+
+
+def coverage(*, now: datetime) -> list[str]:
+    """What the re-walks catch at today's pacing and, when the keys cannot pay for them at the
+    wanted interval, what would (capacity advice, in sentences; estimates, not a ledger)."""
+    tiers = rewalks.configured()
+    if not tiers:
+        return [
+            "re-walks are off (FETCH_REWALKS is empty): a video that YouTube's search shows "
+            f"more than {quota.humanise(settings.FETCH_OVERLAP_SECONDS)} late is never stored"
+        ]
+    plan = pacing(now=now)
+    lines = []
+    if not plan.paused:
+        caught = rewalks.caught_lag(tiers, interval=plan.interval_seconds)
+        lines.append(
+            f"with a poll every {quota.humanise(plan.interval_seconds)}, re-walks catch videos "
+            f"that YouTube's search shows up to {quota.humanise(caught.total_seconds())} late"
+        )
+    wanted = settings.FETCH_INTERVAL_SECONDS
+    per_key = (settings.YOUTUBE_DAILY_QUOTA - keys.check_budget()) / settings.YOUTUBE_SEARCH_COST
+    needs = {
+        text: rewalks.pages_per_day(
+            tiers,
+            videos_per_hour=rate,
+            interval=wanted,
+            overlap=settings.FETCH_OVERLAP_SECONDS,
+        )
+        / per_key
+        for text, rate in videos_per_hour(now=now).items()
+    }
+    if sum(needs.values()) > plan.usable_keys:
+        caught = rewalks.caught_lag(tiers, interval=wanted)
+        each = ", ".join(
+            f"{text!r} ({rate:.1f} keys)"
+            for text, rate in sorted(needs.items(), key=lambda i: -i[1])
+        )
+        lines.append(
+            f"catching videos up to {quota.humanise(caught.total_seconds())} late with a poll "
+            f"every {quota.humanise(wanted)} needs {math.ceil(sum(needs.values()))} keys, "
+            f"{plan.usable_keys} usable: {each}"
+        )
+    return lines
+
+
+def videos_per_hour(*, now: datetime) -> dict[str, float]:
+    """Each active query's videos published in the last day, per hour (one GROUP BY)."""
+    links = Video.queries.through.objects.filter(
+        searchquery__active=True, video__published_at__gt=now - timedelta(days=1)
+    )
+    counts = dict(
+        links.values("searchquery__text")
+        .annotate(n=Count("pk"))
+        .values_list("searchquery__text", "n")
+    )
+    texts = SearchQuery.objects.filter(active=True).values_list("text", flat=True)
+    return {text: counts.get(text, 0) / 24 for text in texts}
 
 
 def poll_cost(*, now: datetime) -> int:

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from django.db import connection, transaction
 
-from feed import clock
+from feed import checks, clock
 from feed.models import SLOTS_PER_SECOND, SearchQuery, Video
 
 # One SQL statement per this many distinct publish seconds (two parameters each).
@@ -18,6 +18,8 @@ SECONDS_PER_LOOKUP = 1000
 SORT_KEY_LOCK = 0x5EED_50F7
 # Written on every re-poll; everything else about a video is fixed once it is stored.
 REFRESHED_FIELDS = ["title", "description", "channel_title", "thumbnails", "live", "updated_at"]
+# Written by every videos.list answer about a video.
+CHECKED_FIELDS = ["duration_seconds", "view_count", "removed_at", "checked_at", "check_due_at"]
 
 
 class Snippet(Protocol):
@@ -81,6 +83,7 @@ def upsert_videos(
                 live=s.live,
                 first_seen_at=now,
                 updated_at=now,
+                check_due_at=now,  # new: due for its details at once (the poll fetches them)
             )
             for s, key in zip(reversed(list(by_id.values())), keys, strict=True)
         ]
@@ -95,6 +98,12 @@ def upsert_videos(
         if query is not None:
             # bulk_create reads back the primary key of inserted and of updated rows alike.
             link_query([row.pk for row in rows], query=query)
+        if known:
+            # Search lists a video we hold as removed: it may be back. videos.list decides (the
+            # search index can lag behind a removal too), at the next check, now.
+            Video.objects.filter(youtube_id__in=known, removed_at__isnull=False).update(
+                check_due_at=now
+            )
     return Upserted(
         new_ids=[i for i in by_id if i not in known],
         updated_ids=[i for i in by_id if i in known],
@@ -147,10 +156,24 @@ def link_query(video_pks: Sequence[int], *, query: SearchQuery) -> None:
     )
 
 
-def set_details(details: Mapping[str, Details]) -> int:
-    """Store duration and view count for known videos; returns how many rows changed."""
-    videos = list(Video.objects.filter(youtube_id__in=list(details)).only("pk", "youtube_id"))
+def record_details(details: Mapping[str, Details], *, asked: Sequence[str], now: datetime) -> int:
+    """Store what one videos.list call said about the `asked` ids (two statements): duration
+    and view count of those it returned, and, for those it left out, that YouTube no longer
+    lists them (a tombstone: removed_at). A removed video it returns again is restored. Each
+    gets its next check (feed.checks.next_check). Returns how many rows were written."""
+    videos = list(
+        Video.objects.filter(youtube_id__in=list(asked)).only(
+            "pk", "youtube_id", "published_at", "duration_seconds", "view_count", "removed_at"
+        )
+    )
     for video in videos:
-        video.duration_seconds = details[video.youtube_id].duration_seconds
-        video.view_count = details[video.youtube_id].view_count
-    return Video.objects.bulk_update(videos, ["duration_seconds", "view_count"])
+        found = details.get(video.youtube_id)
+        if found is None:
+            video.removed_at = video.removed_at or now
+        else:
+            video.duration_seconds = found.duration_seconds
+            video.view_count = found.view_count
+            video.removed_at = None
+        video.checked_at = now
+        video.check_due_at = checks.next_check(published_at=video.published_at, now=now)
+    return Video.objects.bulk_update(videos, CHECKED_FIELDS)

@@ -32,6 +32,10 @@ SCHEDULED_THROUGH_KEY = "schedule-polls.through"
 # walks, and a killed poll holds its query for 5 minutes at most.
 SCHEDULE_LEASE_SECONDS = 60
 POLL_LEASE_SECONDS = 5 * 60
+# A round of checks takes about a second. One stuck past this (50 calls, each retried against a
+# failing YouTube) loses its lease: a second round then checks the same videos again, which costs
+# units but never more than the checks' share (each call is paid only within it).
+CHECK_LEASE_SECONDS = 10 * 60
 # Steps of search.merge_index per run, every 5 minutes: up to about 40 MB of index rewritten in
 # transactions of about 20 ms each, far more than a day of polling adds.
 MERGE_STEPS = 40
@@ -142,6 +146,27 @@ def poll(query_id: int) -> None:
         run.units,
         f", error: {run.error}" if run.error else "",
     )
+
+
+@db_periodic_task(crontab(minute="*"))
+def check_videos() -> None:
+    """A round of checks (feed/checks.py): removals, restorations, fresh counts and details."""
+    try:
+        with lease("check-videos", seconds=CHECK_LEASE_SECONDS):
+            done = services.check_videos()
+    except TaskLockedException:
+        logger.info("checks skipped: the previous round is still running")
+        return
+    if done.calls or done.error:
+        logger.info(
+            "checked %d videos in %d calls: %d removed, %d back%s%s",
+            done.checked,
+            done.calls,
+            done.removed,
+            done.restored,
+            f", {done.overdue} overdue" if done.overdue else "",
+            f", stopped: {done.error}" if done.error else "",
+        )
 
 
 @db_periodic_task(crontab(minute="*/5"))

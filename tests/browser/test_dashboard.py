@@ -69,15 +69,14 @@ def lively(seed) -> list[FakeSnippet]:
             )
         )
     seed(*snippets, query="football")
-    store.set_details(
-        {
-            s.youtube_id: Details(
-                duration_seconds=None if s.live != "none" else 61 + (i * 397) % 3600,
-                view_count=None if i % 7 == 3 else (i * 7919) ** 2 % 2_400_000,
-            )
-            for i, s in enumerate(snippets)
-        }
-    )
+    details = {
+        s.youtube_id: Details(
+            duration_seconds=None if s.live != "none" else 61 + (i * 397) % 3600,
+            view_count=None if i % 7 == 3 else (i * 7919) ** 2 % 2_400_000,
+        )
+        for i, s in enumerate(snippets)
+    }
+    store.record_details(details, asked=list(details), now=NOW)
     return snippets
 
 

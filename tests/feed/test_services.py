@@ -239,7 +239,8 @@ def test_it_plans_polls_to_keep_the_quota_all_day(fetching, simulator):
     plan = services.pacing(now=datetime(2026, 11, 28, 8, 0, tzinfo=quota.PACIFIC))
     # One key, 16 h to the Pacific midnight: about every 10 min, not every 10 s.
     assert 500 < plan.interval_seconds < 700
-    assert "a 10 s interval needs 88 keys" in plan.sentence  # 101 units a poll
+    # 101 units a poll, out of the 9,000 of a key's 10,000 that checks leave to polls.
+    assert "a 10 s interval needs 98 keys" in plan.sentence
     due = services.due_polls(now=simulator.now())
     assert [(q.text, d) for q, d in due] == [("football", 0)]
     poll(simulator)
@@ -274,6 +275,7 @@ def test_the_command_names_an_unknown_query(fetching):
 
 
 def test_it_never_takes_a_key_past_its_budget(fetching, simulator):
+    fetching.YOUTUBE_CHECK_PERCENT = 0
     keys.charge(KEY_A, units=9_950, now=simulator.now())
     run = poll(simulator)
     assert run.error_reason == "noUsableKey"

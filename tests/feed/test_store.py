@@ -7,6 +7,7 @@ from django.db import connection
 
 from feed import store
 from feed.models import SLOTS_PER_SECOND, SearchQuery, Video
+from tests.fixtures.clock import NOW
 from tests.fixtures.videos import T0, FakeSnippet
 
 
@@ -61,9 +62,37 @@ def test_it_stores_details_in_bulk(db, django_assert_num_queries):
     details = {v.youtube_id: FakeDetails(60 * i, 1000 * i) for i, v in enumerate(videos)}
     details["unknown"] = FakeDetails(1, 1)
     with django_assert_num_queries(2):
-        store.set_details(details)
+        store.record_details(details, asked=list(details), now=NOW)
     assert Video.objects.get(youtube_id=videos[2].youtube_id).duration_seconds == 120
     assert Video.objects.get(youtube_id=videos[2].youtube_id).view_count == 2000
+    assert Video.objects.filter(checked_at=NOW, removed_at=None).count() == 3
+
+
+def test_a_video_left_out_of_an_answer_is_a_tombstone_until_it_is_listed_again(db):
+    kept, gone = FakeSnippet(), FakeSnippet()
+    store.upsert_videos([kept, gone])
+    store.record_details(
+        {kept.youtube_id: FakeDetails(60, 5)}, asked=[kept.youtube_id, gone.youtube_id], now=NOW
+    )
+    assert list(Video.listed().values_list("youtube_id", flat=True)) == [kept.youtube_id]
+    tombstone = Video.objects.get(youtube_id=gone.youtube_id)
+    assert tombstone.removed_at == NOW and tombstone.check_due_at > NOW  # still checked
+    later = NOW + timedelta(hours=1)
+    store.record_details({gone.youtube_id: FakeDetails(61, 9)}, asked=[gone.youtube_id], now=later)
+    back = Video.objects.get(youtube_id=gone.youtube_id)
+    assert back.removed_at is None and back.view_count == 9
+    assert Video.listed().count() == 2
+
+
+def test_search_listing_a_removed_video_makes_it_due_for_a_check_at_once(db):
+    video = FakeSnippet()
+    store.upsert_videos([video])
+    store.record_details({}, asked=[video.youtube_id], now=NOW)
+    later = NOW + timedelta(minutes=5)
+    store.upsert_videos([video], now=later)
+    stored = Video.objects.get(youtube_id=video.youtube_id)
+    assert stored.removed_at == NOW  # search alone does not restore it: videos.list decides
+    assert stored.check_due_at == later
 
 
 def test_it_upserts_a_page_in_a_constant_number_of_queries(db, django_assert_num_queries):

@@ -1,22 +1,19 @@
-"""One poll of every (or one) query, in the foreground, saying what it did."""
+"""One poll of every (or one) query, in the foreground, saying what it did.
+
+Exit status: 0 when something could be fetched (or there was nothing to poll); 1 when nothing
+can be fetched until the configuration changes (no key, every key rejected); 3 when every
+usable key has spent today's quota: that fixes itself at the reset, which it names.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from feed import clock, services
-from feed.models import SearchQuery
+from feed import clock, keys, quota, services
+from feed.models import ApiKeyState, SearchQuery
 
-# Reasons that mean "fix the configuration", not "try again later".
-CONFIGURATION_REASONS = {
-    "noUsableKey",
-    "keyInvalid",
-    "API_KEY_INVALID",
-    "accessNotConfigured",
-    "SERVICE_DISABLED",
-    "forbidden",
-}
+QUOTA_SPENT = 3
 
 
 class Command(BaseCommand):
@@ -43,12 +40,25 @@ class Command(BaseCommand):
         runs = [services.fetch_query(q) for q in queries]
         for run in runs:
             self.stdout.write(
-                f"{run.query.text!r}: {run.pages} page(s), {run.new_videos} new, "
+                f"{run.query.text!r}: {run.pages} page(s), {run.new_videos} new"
+                f"{f' ({run.late_videos} found late by a re-walk)' if run.late_videos else ''}, "
                 f"{run.updated_videos} updated, {run.units} units, "
                 f"key {run.key_fingerprints or '(none)'}"
             )
             if run.error:
                 self.stdout.write(f"  error ({run.error_reason}): {run.error}")
-        self.stdout.write(services.pacing(now=clock.now()).sentence)
-        if runs and all(r.pages == 0 and r.error_reason in CONFIGURATION_REASONS for r in runs):
+        now = clock.now()
+        self.stdout.write(services.pacing(now=now).sentence)
+        for line in services.coverage(now=now):
+            self.stdout.write(line)
+        if runs and all(r.pages == 0 and r.error_reason == "noUsableKey" for r in runs):
+            statuses = keys.statuses(now=now)
+            if any(s.state != ApiKeyState.State.DISABLED for s in statuses):
+                reset = quota.next_reset(now)
+                raise CommandError(
+                    "nothing could be fetched: today's quota is spent; it resets at "
+                    f"{reset.astimezone(quota.PACIFIC):%H:%M} PT "
+                    f"(in {quota.humanise((reset - now).total_seconds())}), or add a key",
+                    returncode=QUOTA_SPENT,
+                )
             raise CommandError("nothing could be fetched: fix the configuration above")
