@@ -6,12 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncHour
 
 from dashboard import display
-from feed import keys, quota
+from feed import discovery, keys, quota
 from feed.models import FetchRun, SearchQuery, Video
+
+# Overdue checks counted at most: a bound on what one view of the page reads.
+SAMPLE_AT_MOST = 50_000
+# A check this late is overdue (a round runs every minute).
+OVERDUE_AFTER = timedelta(minutes=5)
 
 # YouTube's and our reason strings, in plain words; the stored message follows them.
 REASONS = {
@@ -51,6 +56,16 @@ def since(moment: datetime | None, *, now: datetime) -> str:
     return f"{max(0, int(seconds))} s ago" if seconds < 60 else display.ago(moment, now=now)
 
 
+def late_per_query(*, now: datetime) -> dict[int, int]:
+    """Videos that re-walks found in the last day, per query id (one GROUP BY)."""
+    rows = (
+        FetchRun.objects.filter(started_at__gt=now - timedelta(days=1), late_videos__gt=0)
+        .values("query_id")
+        .annotate(late=Sum("late_videos"))
+    )
+    return {row["query_id"]: row["late"] for row in rows}
+
+
 @dataclass(frozen=True, slots=True)
 class QueryRow:
     text: str
@@ -64,6 +79,8 @@ class QueryRow:
     polled_ago: str
     newest_ago: str
     error_ago: str
+    delays: discovery.Delays | None = None  # first stored minus published, over the last day
+    late_day: int = 0  # videos re-walks found in the last day
 
     @property
     def error_words(self) -> str:
@@ -88,6 +105,8 @@ def query_rows(*, now: datetime) -> list[QueryRow]:
     run_ids = {q.last_run_id for q in queries} | {q.last_error_id for q in queries}
     by_id = FetchRun.objects.in_bulk([pk for pk in run_ids if pk is not None])
     counts = stored_per_query(now=now)
+    delays = discovery.delays(now=now)
+    late = late_per_query(now=now)
     return [
         QueryRow(
             text=q.text,
@@ -103,6 +122,8 @@ def query_rows(*, now: datetime) -> list[QueryRow]:
             error_ago=since(
                 by_id[q.last_error_id].started_at if q.last_error_id in by_id else None, now=now
             ),
+            delays=delays.get(q.pk),
+            late_day=late.get(q.pk, 0),
         )
         for q in queries
     ]
@@ -196,11 +217,12 @@ class KeyRow:
     detail: str
     units_today: int
     budget: int
+    check_units_today: int
 
 
-def key_rows(*, now: datetime) -> list[KeyRow]:
+def key_rows(*, statuses: list[keys.KeyStatus]) -> list[KeyRow]:
     rows = []
-    for status in keys.statuses(now=now):
+    for status in statuses:
         label, detail = status.state, ""
         if status.state == "exhausted" and status.exhausted_until:
             until = status.exhausted_until.astimezone(quota.PACIFIC)
@@ -217,6 +239,30 @@ def key_rows(*, now: datetime) -> list[KeyRow]:
                 detail=detail,
                 units_today=status.units_today,
                 budget=status.budget,
+                check_units_today=status.check_units_today,
             )
         )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Checks:
+    """The re-checks of stored videos (feed/checks.py) as of now."""
+
+    overdue: int  # due more than OVERDUE_AFTER ago, counted up to SAMPLE_AT_MOST
+    overdue_capped: bool
+    removed_day: int  # tombstoned in the last day
+    units_today: int  # over every configured key
+    budget: int  # the checks' share of every configured key's day
+
+
+def check_summary(*, now: datetime, statuses: list[keys.KeyStatus]) -> Checks:
+    overdue = Video.objects.filter(check_due_at__lt=now - OVERDUE_AFTER).order_by()
+    count = overdue[: SAMPLE_AT_MOST + 1].count()
+    return Checks(
+        overdue=min(count, SAMPLE_AT_MOST),
+        overdue_capped=count > SAMPLE_AT_MOST,
+        removed_day=Video.objects.filter(removed_at__gt=now - timedelta(days=1)).count(),
+        units_today=sum(s.check_units_today for s in statuses),
+        budget=keys.check_budget() * len(statuses),
+    )

@@ -18,7 +18,7 @@ from django_htmx.http import push_url
 
 from dashboard import display, status
 from dashboard.filters import SORT_CHOICES, WHEN_CHOICES, GridFilter
-from feed import clock, pagination, services
+from feed import clock, keys, pagination, services
 from feed.models import SearchQuery, Video
 
 PAGE_SIZE = 24
@@ -183,7 +183,9 @@ def parse_since(raw: str | None) -> int | None:
 def status_page(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     hour, day = status.stored_totals(now=now)
-    sentence = services.pacing(now=now).sentence
+    plan = services.pacing(now=now)
+    sentence = plan.sentence
+    key_statuses = keys.statuses(now=now)
     return render(
         request,
         "dashboard/status.html",
@@ -191,7 +193,11 @@ def status_page(request: HttpRequest) -> HttpResponse:
             **base_context(),
             "now": now,
             "queries": status.query_rows(now=now),
-            "keys": status.key_rows(now=now),
+            "keys": status.key_rows(statuses=key_statuses),
+            "checks": status.check_summary(now=now, statuses=key_statuses),
+            "coverage": [
+                c[:1].upper() + c[1:] + "." for c in services.coverage(now=now, plan=plan)
+            ],
             "stored_hour": hour,
             "stored_day": day,
             "pacing": sentence[:1].upper() + sentence[1:] + ".",

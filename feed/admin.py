@@ -4,23 +4,41 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from feed import clock, discovery
 from feed.models import ApiKeyState, FetchRun, QuotaUsage, SearchQuery, Video
 
 
 @admin.register(SearchQuery)
 class SearchQueryAdmin(admin.ModelAdmin):
-    list_display = ["text", "active", "last_polled_at", "covered_until"]
+    list_display = ["text", "active", "last_polled_at", "covered_until", "discovery_delay"]
     list_editable = ["active"]
     search_fields = ["text"]
-    readonly_fields = ["covered_until", "gaps", "last_polled_at"]
+    readonly_fields = ["covered_until", "gaps", "last_polled_at", "rewalked", "discovery_delay"]
+
+    @admin.display(description="stored after publishing (last 24 h)")
+    def discovery_delay(self, query: SearchQuery) -> str:
+        # A query per row: an admin lists a handful of search queries.
+        delays = discovery.delays(now=clock.now(), query_ids=[query.pk]).get(query.pk)
+        if delays is None:
+            return "no new videos"
+        return f"median {delays.median}, p95 {delays.p95}, max {delays.max} ({delays.count})"
 
 
 @admin.register(Video)
 class VideoAdmin(admin.ModelAdmin):
-    list_display = ["title", "channel_title", "published_at", "live", "view_count"]
-    list_filter = ["live", "queries"]
+    list_display = ["title", "channel_title", "published_at", "live", "view_count", "removed_at"]
+    list_filter = ["live", ("removed_at", admin.EmptyFieldListFilter), "queries"]
     search_fields = ["youtube_id", "title", "channel_id"]
-    readonly_fields = ["youtube_id", "sort_key", "published_at", "first_seen_at", "updated_at"]
+    readonly_fields = [
+        "youtube_id",
+        "sort_key",
+        "published_at",
+        "first_seen_at",
+        "updated_at",
+        "removed_at",
+        "checked_at",
+        "check_due_at",
+    ]
     show_full_result_count = False  # no COUNT(*) over a million rows per page view
 
 
@@ -37,13 +55,22 @@ class ApiKeyStateAdmin(admin.ModelAdmin):
 
 @admin.register(QuotaUsage)
 class QuotaUsageAdmin(admin.ModelAdmin):
-    list_display = ["fingerprint", "day", "units", "calls"]
+    list_display = ["fingerprint", "day", "units", "check_units", "calls"]
     list_filter = ["day"]
 
 
 @admin.register(FetchRun)
 class FetchRunAdmin(admin.ModelAdmin):
-    list_display = ["query", "started_at", "pages", "new_videos", "units", "error_reason"]
+    list_display = [
+        "query",
+        "started_at",
+        "pages",
+        "new_videos",
+        "late_videos",
+        "rewalk_seconds",
+        "units",
+        "error_reason",
+    ]
     list_filter = ["query", "error_reason"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

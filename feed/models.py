@@ -173,6 +173,8 @@ class Video(models.Model):
             models.Index(fields=["first_seen_at"], name="video_first_seen"),
             # feed.checks picks the videos due for a check, most overdue first.
             models.Index(fields=["check_due_at"], name="video_check_due"),
+            # The status page counts the day's removals (a few among a million rows).
+            models.Index(fields=["removed_at"], name="video_removed"),
         ]
 
     def __str__(self) -> str:

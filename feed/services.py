@@ -442,16 +442,17 @@ def pacing(*, now: datetime) -> quota.Pacing:
     )
 
 
-def coverage(*, now: datetime) -> list[str]:
-    """What the re-walks catch at today's pacing and, when the keys cannot pay for them at the
-    wanted interval, what would (capacity advice, in sentences; estimates, not a ledger)."""
+def coverage(*, now: datetime, plan: quota.Pacing | None = None) -> list[str]:
+    """What the re-walks catch at today's pacing (`plan`, default: pacing(now)) and, when the
+    keys cannot pay for them at the wanted interval, what would: capacity advice in sentences,
+    from estimates (rewalks.pages_per_day), not a ledger."""
     tiers = rewalks.configured()
     if not tiers:
         return [
             "re-walks are off (FETCH_REWALKS is empty): a video that YouTube's search shows "
             f"more than {quota.humanise(settings.FETCH_OVERLAP_SECONDS)} late is never stored"
         ]
-    plan = pacing(now=now)
+    plan = plan or pacing(now=now)
     lines = []
     if not plan.paused:
         caught = rewalks.caught_lag(tiers, interval=plan.interval_seconds)

@@ -7,7 +7,7 @@ import pytest
 
 from tests.fixtures.videos import T0, FakeSnippet
 
-pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.simulator"]
+pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.fetching", "tests.fixtures.simulator"]
 
 
 @pytest.fixture

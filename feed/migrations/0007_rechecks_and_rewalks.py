@@ -48,6 +48,10 @@ class Migration(migrations.Migration):
             model_name="video",
             index=models.Index(fields=["check_due_at"], name="video_check_due"),
         ),
+        migrations.AddIndex(
+            model_name="video",
+            index=models.Index(fields=["removed_at"], name="video_removed"),
+        ),
         # Videos stored before checks existed are due at once: feed.checks fills in what they
         # lack, and finds those that have gone.
         migrations.RunSQL(

@@ -146,3 +146,36 @@ def test_it_runs_the_same_number_of_queries_whatever_it_shows(
     assert count_queries() == small
     with django_assert_num_queries(small):
         client.get("/status")
+
+
+def test_it_shows_how_long_after_publishing_each_query_stored_its_videos(client, add_videos):
+    football = SearchQuery.objects.create(text="football", created_at=NOW - timedelta(days=2))
+    for minutes in (1, 2, 3, 4, 300):
+        (snippet,) = add_videos(
+            FakeSnippet(published_at=NOW - timedelta(hours=6)), query="football"
+        )
+        Video.objects.filter(youtube_id=snippet.youtube_id).update(
+            first_seen_at=NOW - timedelta(hours=6) + timedelta(minutes=minutes)
+        )
+    # Published before the query existed: its first poll's backfill, not a delay.
+    add_videos(FakeSnippet(published_at=NOW - timedelta(days=3)), query="football")
+    FetchRun.objects.create(query=football, started_at=NOW - timedelta(hours=2), late_videos=1)
+    FetchRun.objects.create(query=football, started_at=NOW - timedelta(days=2), late_videos=9)
+    html = client.get("/status").content.decode()
+    row = dict(re.findall(r'<th scope="row">(\w+).*?</th>(.*?)</tr>', html, re.S))["football"]
+    assert "median 3 min · p95 5 h · max 5 h" in row
+    assert "over 5 videos; 1 found late by re-walks" in row
+
+
+def test_it_shows_the_checks_backlog_removals_and_share(client, add_videos, two_keys):
+    old, fresh, gone = add_videos(3)
+    Video.objects.filter(youtube_id=old.youtube_id).update(check_due_at=NOW - timedelta(hours=1))
+    Video.objects.filter(youtube_id=fresh.youtube_id).update(check_due_at=NOW + timedelta(hours=1))
+    Video.objects.filter(youtube_id=gone.youtube_id).update(
+        removed_at=NOW - timedelta(hours=2), check_due_at=NOW + timedelta(hours=1)
+    )
+    keys.charge(two_keys[0], units=7, now=NOW, check=True)
+    text = re.sub(r"<[^>]+>", "", client.get("/status").content.decode())
+    assert "1 video overdue for a check" in text
+    assert "1 video removed from YouTube in the last 24 hours" in text
+    assert "7 of 3,000 units of today's checks' share spent" in text

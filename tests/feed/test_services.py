@@ -1,54 +1,14 @@
 from __future__ import annotations
 
-import io
 from datetime import datetime, timedelta
 
 import pytest
 from django.core import serializers
-from django.core.management import CommandError, call_command
 
 from feed import keys, quota, services
 from feed.models import ApiKeyState, FetchRun, QuotaUsage, SearchQuery, Video
-from feed.simulator import Simulator
 from feed.youtube import fingerprint
-
-KEY_A = "test-key-alpha-0123456789"
-KEY_B = "test-key-bravo-0123456789"
-
-
-@pytest.fixture(autouse=True)
-def no_backoff_sleep(monkeypatch):
-    # The client's retries sleep rand() * 2**n seconds; the tests need the retries, not the wait.
-    monkeypatch.setattr("googleapiclient.http.time.sleep", lambda seconds: None)
-
-
-@pytest.fixture
-def fetching(settings, simulator_url, db):
-    settings.YOUTUBE_API_KEYS = [KEY_A]
-    settings.DEMO_MODE = False
-    settings.YOUTUBE_API_ENDPOINT = simulator_url
-    settings.YOUTUBE_DAILY_QUOTA = 10_000
-    settings.YOUTUBE_QUERIES = ["football"]
-    settings.FETCH_MAX_PAGES = 20
-    settings.FETCH_INITIAL_LOOKBACK_HOURS = 24
-    settings.YOUTUBE_NUM_RETRIES = 2
-    return settings
-
-
-def football() -> SearchQuery:
-    return SearchQuery.objects.get_or_create(text="football")[0]
-
-
-def poll(simulator: Simulator, **kwargs) -> FetchRun:
-    return services.fetch_query(football(), clock=simulator.now, **kwargs)
-
-
-def stored_ids() -> set[str]:
-    return set(Video.objects.filter(queries__text="football").values_list("youtube_id", flat=True))
-
-
-def published_ids(simulator: Simulator) -> set[str]:
-    return {video_id for video_id, _ in simulator.published("football")}
+from tests.fixtures.fetching import KEY_A, KEY_B, football, poll, published_ids, stored_ids
 
 
 def test_it_fetches_every_published_video_and_records_the_run(fetching, simulator):
@@ -251,27 +211,6 @@ def test_it_fans_out_polls_over_the_minute_when_quota_allows(fetching, simulator
     fetching.YOUTUBE_DAILY_QUOTA = 10_000_000
     due = services.due_polls(now=simulator.now())
     assert [d for _, d in due] == [0, 10, 20, 30, 40, 50]
-
-
-def test_the_command_reports_what_it_did(fetching, simulator):
-    out = io.StringIO()
-    call_command("fetch_videos", stdout=out)
-    text = out.getvalue()
-    assert "'football':" in text and "new" in text and fingerprint(KEY_A) in text
-    assert KEY_A not in text
-
-
-def test_the_command_fails_when_no_key_can_be_used(fetching, simulator):
-    simulator.inject("keyInvalid", key=KEY_A)
-    out = io.StringIO()
-    with pytest.raises(CommandError, match="nothing could be fetched"):
-        call_command("fetch_videos", stdout=out)
-    assert "API key" in out.getvalue()
-
-
-def test_the_command_names_an_unknown_query(fetching):
-    with pytest.raises(CommandError, match="unknown query 'tennis'"):
-        call_command("fetch_videos", query="tennis")
 
 
 def test_it_never_takes_a_key_past_its_budget(fetching, simulator):
