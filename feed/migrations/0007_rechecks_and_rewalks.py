@@ -50,7 +50,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="video",
-            index=models.Index(fields=["removed_at"], name="video_removed"),
+            index=models.Index(
+                condition=models.Q(removed_at__isnull=False),
+                fields=["removed_at"],
+                name="video_removed",
+            ),
         ),
         # Videos stored before checks existed are due at once: feed.checks fills in what they
         # lack, and finds those that have gone.
