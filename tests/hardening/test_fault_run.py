@@ -184,12 +184,15 @@ def run_faults(settings, monkeypatch, *, polls: int, max_pages: int, seed: int) 
     with sim.serve() as url:
         configure(settings, url, max_pages=max_pages)
         query = SearchQuery.objects.create(text="football")
-        for _ in range(polls):
+        for n in range(polls):
             recorder.errors.clear()
             # Scripted on top of the random faults: the shapes a random fault does not draw.
             if not sim._queued and rng.random() < 0.03:
                 sim.inject("invalidPageToken", method="search.list")
             elif not sim._queued and rng.random() < 0.01:
+                sim.inject("dailyLimitExceeded")
+            if n == polls // 2:
+                # Once for sure, whatever the draws: what the polls call depends on the code.
                 sim.inject("dailyLimitExceeded")
             run = services.fetch_query(query, clock=clock)
             figures["errors surfaced"] += check_run_records_errors(run, recorder.errors, clock())
