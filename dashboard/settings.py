@@ -178,6 +178,8 @@ STORAGES = {
 API_MAX_LIMIT = 100
 API_DEFAULT_LIMIT = 20
 SEARCH_MAX_LENGTH = 200  # characters of `q`; longer is a 400, not a slow query
+# Distinct words of `q` (feed.search.words: folded, none the start of another); more is a 400.
+SEARCH_MAX_WORDS = envint("SEARCH_MAX_WORDS", "8", minimum=1)
 
 # Fetching from YouTube (see feed/services.py). Keys are secrets: they live only here, in memory.
 YOUTUBE_API_KEYS = envlist("YOUTUBE_API_KEYS")

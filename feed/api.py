@@ -101,7 +101,9 @@ def openapi_document() -> dict[str, Any]:
                 {"type": "string", "maxLength": settings.SEARCH_MAX_LENGTH},
                 "Search title and description. Every word must match, in any order, case- and "
                 "accent-insensitively; a word may be the start of a longer one. Any text is "
-                "treated as plain words; text without letters or digits applies no search.",
+                "treated as plain words; text without letters or digits applies no search. At "
+                f"most {settings.SEARCH_MAX_WORDS} different words (a word that is the start of "
+                "another, or the same once accents are ignored, is not counted again).",
             ),
             param(
                 "sync_token",
