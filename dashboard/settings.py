@@ -251,6 +251,12 @@ STORAGES = {
     },
 }
 
+# The web server (gunicorn.conf.py, dashboard/web_worker.py): threads per worker process, each
+# one request at a time and one database connection; and how long a client may take to send a
+# request before its connection is closed. A slow client holds no thread while it sends.
+WEB_THREADS = envint("WEB_THREADS", "4", minimum=1)
+WEB_REQUEST_TIMEOUT = envint("WEB_REQUEST_TIMEOUT", "10", minimum=1)
+
 # The API and the dashboard.
 API_MAX_LIMIT = 100
 API_DEFAULT_LIMIT = 20
