@@ -2,16 +2,27 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean lock
 
-$(STAMP): requirements.txt requirements-dev.txt
+# Installs exactly the lock file: every package, transitive ones too, at one version and checked
+# against its hashes from PyPI (pip refuses anything else). The venv's own pip does it: an
+# upgraded pip would be the one unpinned download.
+$(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	rm -f $(VENV)/.installed-* && touch $@
+
+# After editing requirements.txt or requirements-dev.txt (the human lists): the lock files, with
+# the hashes of every file PyPI has for each pinned version (all platforms). No pip configuration
+# is read, so no local index or wheel directory can put its own files' hashes in.
+LOCK := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url
+lock: $(STAMP)
+	$(LOCK) --output-file requirements.lock requirements.txt
+	$(LOCK) --output-file requirements-dev.lock requirements-dev.txt
 
 # With no configuration: SQLite, SqliteHuey, a development key, and the built-in YouTube simulator
 # (demo mode). With YOUTUBE_API_KEYS set: the web server and the worker, on the real API.

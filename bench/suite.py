@@ -222,6 +222,9 @@ def cases(url: str, size: int) -> dict[str, dict[str, Any]]:
         f"rare word ({rare})": api({"q": rare}, {"words": [rare]}),
         "two-word partial (tea ho)": api({"q": "tea ho"}, {"words": ["tea", "ho"]}),
         "long prefix (highlig)": api({"q": "highlig"}, {"words": ["highlig"]}),
+        "100 accented variants of a": api({"q": api_latency.ACCENTED_A}, {"words": ["a"]}),
+        "eight one-letter words": api({"q": "a b c d e f g h"}, {"words": list("abcdefgh")}),
+        "modifier letter (ʻukulele)": api({"q": "ʻukulele"}, {"words": ["ukulele"]}),
         "channel filter": api({"channel": channel}, {"channel": channel}),
         "search + channel + deep cursor": api(
             {"q": "match", "channel": channel, "sync_token": deep},

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +44,21 @@ def envint(name: str, default: str, *, minimum: int = 0) -> int:
 
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+RATE = re.compile(r"[1-9][0-9]*/([1-9][0-9]*)?[smhd]")
+
+
+def envrate(name: str, default: str) -> str | None:
+    """A request rate such as `300/m` (also /s, /h, /d, and `10/5m`); `off` for no limit."""
+    value = env(name, default).lower()
+    if value == "off":
+        return None
+    if not RATE.fullmatch(value):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate like 300/m (per s, m, h or d; 10/5m) or off, got {value!r}"
+        )
+    return value
 
 
 DEBUG = envbool("DEBUG", "0")
@@ -89,6 +106,22 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+# No page uses any of these browser features; features a browser does not know would only log
+# warnings, so the list holds widely implemented ones.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 INSTALLED_APPS = [
@@ -102,12 +135,16 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "huey.contrib.djhuey",
+    "axes",
     "feed",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "dashboard.middleware.content_security_policy",
+    "dashboard.middleware.permissions_policy",
+    # Before anything that reads a session or the database: a refused request costs a counter.
+    "dashboard.limits.rate_limits",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -116,7 +153,47 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# -- Admin sign-in ------------------------------------------------------------------------------
+# django-axes counts failed sign-ins in the database, so every web process sees the same count,
+# and refuses a locked-out client before its password is hashed (hashing is the CPU an attacker
+# would spend). Locked by address only: a lock on the user name would let anyone lock the admin
+# out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5", minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", "60", minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "dashboard.limits.client_ip"
+# No banner at every start (commands print to stdout too); failures and lockouts are still logged.
+AXES_VERBOSE = False
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# -- Per-client request limits (dashboard/limits.py) ----------------------------------------------
+# How many proxies in front append the client's address to X-Forwarded-For (a PaaS router: 1; a
+# client connecting directly: 0). Too high lets a client choose its address, so its own limits.
+TRUSTED_PROXY_HOPS = envint("TRUSTED_PROXY_HOPS", "0")
+RATELIMIT_ENABLE = envbool("RATE_LIMITS", "1")
+RATE_LIMITS = {
+    "api": envrate("RATE_LIMIT_API", "300/m"),
+    "grid": envrate("RATE_LIMIT_GRID", "300/m"),
+    "status": envrate("RATE_LIMIT_STATUS", "60/m"),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
 
 ROOT_URLCONF = "dashboard.urls"
 WSGI_APPLICATION = "dashboard.wsgi.application"
@@ -175,10 +252,18 @@ STORAGES = {
     },
 }
 
+# The web server (gunicorn.conf.py, dashboard/web_worker.py): threads per worker process, each
+# one request at a time and one database connection; and how long a client may take to send a
+# request before its connection is closed. A slow client holds no thread while it sends.
+WEB_THREADS = envint("WEB_THREADS", "4", minimum=1)
+WEB_REQUEST_TIMEOUT = envint("WEB_REQUEST_TIMEOUT", "10", minimum=1)
+
 # The API and the dashboard.
 API_MAX_LIMIT = 100
 API_DEFAULT_LIMIT = 20
 SEARCH_MAX_LENGTH = 200  # characters of `q`; longer is a 400, not a slow query
+# Distinct words of `q` (feed.search.words: folded, none the start of another); more is a 400.
+SEARCH_MAX_WORDS = envint("SEARCH_MAX_WORDS", "8", minimum=1)
 
 # Fetching from YouTube (see feed/services.py). Keys are secrets: they live only here, in memory.
 YOUTUBE_API_KEYS = envlist("YOUTUBE_API_KEYS")
@@ -227,6 +312,27 @@ if REDIS_SSL_CERT_REQS not in ("required", "optional", "none"):
     )
 if REDIS_URL.startswith("rediss://") and "ssl_cert_reqs=" not in REDIS_URL:
     REDIS_URL += ("&" if "?" in REDIS_URL else "?") + f"ssl_cert_reqs={REDIS_SSL_CERT_REQS}"
+# The rate limits' counters. With Redis every process shares them and counting is atomic.
+# Without it (one machine, SQLite) each web process counts on its own: a client gets the limit
+# from each process, WEB_CONCURRENCY times it in all. A file or database cache would be shared
+# but counts with a read and a write that concurrent requests interleave, and on SQLite each
+# request would take the write lock the worker needs.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "ratelimit",
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "ratelimit",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    ),
+}
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",

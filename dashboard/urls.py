@@ -18,3 +18,4 @@ urlpatterns = [
 
 # Ours, not Django's: it knows the demo banner and the site's layout.
 handler404 = "dashboard.views.page_not_found"
+handler500 = "dashboard.views.server_error"

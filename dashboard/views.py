@@ -12,13 +12,14 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.safestring import SafeString
+from django.views import defaults
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
 from dashboard import display, status
 from dashboard.filters import SORT_CHOICES, WHEN_CHOICES, GridFilter
-from feed import clock, keys, pagination, services
+from feed import api, clock, keys, pagination, services
 from feed.models import SearchQuery, Video
 
 PAGE_SIZE = 24
@@ -209,3 +210,10 @@ def status_page(request: HttpRequest) -> HttpResponse:
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "404.html", base_context(), status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """A 500: the API's JSON error body under /api/, the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return api.server_error(request)
+    return defaults.server_error(request)

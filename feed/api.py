@@ -18,8 +18,14 @@ from feed.models import Video, VideoDict, query_texts
 FILTERS = frozenset(VideoFilter.base_filters)
 
 
-def error(param: str, message: str, status: int = 400) -> JsonResponse:
+def error(param: str | None, message: str, status: int = 400) -> JsonResponse:
+    """The API's error body; `param` is None when no parameter is at fault (a 429, a 500)."""
     return JsonResponse({"error": {"param": param, "message": message}}, status=status)
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    # No detail: the traceback is in the log, and nothing about the server belongs in a body.
+    return error(None, "internal error: it is logged; try again in a moment", status=500)
 
 
 @require_safe
@@ -103,7 +109,9 @@ def openapi_document() -> dict[str, Any]:
                 {"type": "string", "maxLength": settings.SEARCH_MAX_LENGTH},
                 "Search title and description. Every word must match, in any order, case- and "
                 "accent-insensitively; a word may be the start of a longer one. Any text is "
-                "treated as plain words; text without letters or digits applies no search.",
+                "treated as plain words; text without letters or digits applies no search. At "
+                f"most {settings.SEARCH_MAX_WORDS} different words (a word that is the start of "
+                "another, or the same once accents are ignored, is not counted again).",
             ),
             param(
                 "sync_token",
@@ -151,6 +159,16 @@ def openapi_document() -> dict[str, Any]:
             },
             "400": {
                 "description": "A parameter has an invalid value.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+            "429": {
+                "description": "Too many requests from this client; Retry-After says when to "
+                "try again (settings RATE_LIMIT_*).",
+                "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            },
+            "500": {
+                "description": "An internal error (logged).",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
             },
         },
@@ -249,7 +267,11 @@ def openapi_document() -> dict[str, Any]:
                             "type": "object",
                             "required": ["param", "message"],
                             "properties": {
-                                "param": {"type": "string"},
+                                "param": {
+                                    "type": ["string", "null"],
+                                    "description": "The parameter at fault; null when none is "
+                                    "(429 Too Many Requests, 500).",
+                                },
                                 "message": {"type": "string"},
                             },
                         }

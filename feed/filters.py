@@ -9,6 +9,7 @@ from typing import ClassVar
 import django_filters
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 
 from feed import search
@@ -19,6 +20,14 @@ class SearchTextField(forms.CharField):
     def to_python(self, value: str | None) -> str:
         # A NUL byte in a search is just not a word (Django's CharField would reject it).
         return super().to_python(value).replace("\x00", " ")
+
+    def run_validators(self, value: str) -> None:
+        super().run_validators(value)  # the length first: words() is quadratic in the words
+        # Each word is one more term for the engine to match (feed/search.py).
+        if len(search.words(value)) > settings.SEARCH_MAX_WORDS:
+            raise ValidationError(
+                f"must have at most {settings.SEARCH_MAX_WORDS} different words", code="words"
+            )
 
 
 class SearchTextFilter(django_filters.CharFilter):

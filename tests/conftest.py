@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -8,6 +9,16 @@ import pytest
 from tests.fixtures.videos import T0, FakeSnippet
 
 pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.fetching", "tests.fixtures.simulator"]
+
+# The suite sends hundreds of requests from one address: per-client limits are off, in this
+# process and in the servers tests start, unless a test turns them on (tests/dashboard/
+# test_limits.py, tests/deploy/test_safe_in_public.py).
+os.environ.setdefault("RATE_LIMITS", "0")
+
+
+@pytest.fixture(autouse=True)
+def no_rate_limits(settings) -> None:
+    settings.RATELIMIT_ENABLE = False
 
 
 @pytest.fixture

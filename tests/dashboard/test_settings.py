@@ -64,3 +64,16 @@ def test_it_names_a_bad_number_setting(name, value, says):
     result = start(DEBUG="1", **{name: value})
     assert result.returncode != 0
     assert f"{name} {says}" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["300", "300/minute", "0/m", "-1/m", "3/0m", "fast"])
+def test_it_rejects_a_rate_limit_that_is_not_a_rate(value):
+    result = start(DEBUG="1", RATE_LIMIT_API=value)
+    assert result.returncode != 0
+    assert "RATE_LIMIT_API must be a rate like 300/m" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["300/m", "10/5m", "1/s", "5000/d", "off", "OFF"])
+def test_it_accepts_a_rate_limit_or_off(value):
+    result = start(DEBUG="1", RATE_LIMIT_API=value)
+    assert result.returncode == 0, result.stderr

@@ -198,3 +198,22 @@ def test_it_answers_an_empty_store_with_an_empty_page(client, db):
 
 def test_it_refuses_writes(client, db):
     assert client.post(URL).status_code == 405
+
+
+def test_it_answers_an_internal_error_with_the_json_error_body(client, db, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("feed.api.pagination.fetch_page", broken)
+    client.raise_request_exception = False
+    response = client.get("/api/v1/youtube/videos")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "error": {"param": None, "message": "internal error: it is logged; try again in a moment"}
+    }
+    # The pages keep the site's HTML page.
+    monkeypatch.setattr("dashboard.views.pagination.fetch_page", broken)
+    page = client.get("/")
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
+    assert b"Something went wrong" in page.content

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 
 import pytest
@@ -176,3 +177,58 @@ def test_merging_the_index_folds_in_recent_writes_and_keeps_the_results(client, 
     assert search.index_segments() == (1 if sqlite else None)
     assert {q: found(client, q) for q in before} == before
     assert before["tea how"] == [f"tea{n}" for n in reversed(range(6))]
+
+
+def test_it_counts_words_equal_once_folded_and_prefixes_of_others_once():
+    assert search.words("à á â ã ä å a À") == ["à"]
+    assert search.words("tea te t TEA ho") == ["tea", "ho"]
+    assert search.words("café cafe caf") == ["café"]
+    # 100 accented variants of "a", 199 characters: one term, not 100.
+    assert search.words(" ".join("àáâãäåāăąạảấầẩẫậắằẳẵặǎǟǡǻȁȃȧ" * 4)[:199]) == ["à"]
+
+
+def test_it_still_matches_what_the_dropped_words_would_have(client, library):
+    assert found(client, "tea te t ho") == ["tea"]
+    assert found(client, "à a á mak") == ["tea"]  # "A masala": every word must match
+
+
+def test_it_refuses_more_different_words_than_the_limit(client, library, settings):
+    settings.SEARCH_MAX_WORDS = 3
+    assert found(client, "to make tea") == ["tea"]
+    response = client.get("/api/v1/youtube/videos", {"q": "how to make tea ho"})
+    assert response.status_code == 400
+    message = "must have at most 3 different words"
+    assert response.json() == {"error": {"param": "q", "message": message}}
+    # Repeats and prefixes of other words are not counted.
+    assert found(client, "tea tea TEA te make mak ho") == ["tea"]
+
+
+# unaccent() turns these letters into tsquery syntax (an apostrophe, a colon): a 500 before.
+MODIFIER_LETTERS = ["ʻ", "ʹ", "ʼ", "ʽ", "ˈ", "ː", "ŉ"]
+
+
+@pytest.mark.parametrize("letter", MODIFIER_LETTERS)
+def test_it_searches_words_with_modifier_letters_on_every_database(client, add_videos, letter):
+    # Stored as YouTube would send it; searches are NFKC-normalised ("ŉ" is "ʼn").
+    stored = unicodedata.normalize("NFKC", letter)
+    add_videos(FakeSnippet(youtube_id="uke", title=f"{stored}Ukulele lessons for {stored}"))
+    assert found(client, f"{letter}ukulele") == ["uke"]
+    assert found(client, f"{letter}ukulele lessons") == ["uke"]
+    for q in (letter, f"{letter} {letter}{letter}", f"tea {letter}", f"x{letter}y ukulele"):
+        api_get(client, q=q)  # 200, whatever it finds
+
+
+def test_it_looks_up_only_words_of_three_letters_or_more_on_postgresql():
+    where, params = search.postgres_where(["tea", "a", "ho", "masala"])
+    assert params == ["tea", "masala", "a", "ho", "a", "ho"]
+    assert where[0].count("%s") == 2 and where[0].startswith("feed_video.search @@")
+    assert "ts_match_vq(" in where[1]
+    # With no long word, the longest is looked up.
+    assert search.postgres_where(["a", "ho", "b"])[1] == ["ho", "a", "b", "a", "b"]
+
+
+def test_short_words_find_the_same_videos_as_before_on_every_database(client, library):
+    assert found(client, "a m h t") == ["tea"]  # How to make tea? A masala ...
+    assert found(client, "c r w") == ["rohit"]
+    assert found(client, "m t") == ["tea"]
+    assert found(client, "m e") == ["pasta"]  # "Making pasta", "Fresh & easy"

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
+from feed.search import words
+
 
 @dataclass(frozen=True, slots=True)
 class Hostile:
@@ -60,8 +64,16 @@ _SEARCHES = {
     "only-punctuation": "!@#$%^&*()",
     "whitespace": "   \t\n ",
     "lone-surrogate-escape": "%ED%A0%80",  # sent as literal text; the raw bytes case is below
-    "many-short-words": " ".join("abcdefghij") * 10,
     "200-chars": "b" * 200,
+    # unaccent() turns these into an apostrophe or a colon: 500s on PostgreSQL before.
+    **{f"modifier-letter-{ord(c):04x}": f"{c}ukulele" for c in "ʻʹʼʽˈːŉ"},
+    "only-modifier-letters": "ʻ ʹ ʼ ʽ ˈ ː ŉ",
+    # 100 one-letter accented variants of "a": one word once folded, not 100 prefix terms.
+    "100-accented-variants": " ".join("àáâãäåāăąạảấầẩẫậắằẳẵặǎǟǡǻȁȃȧ" * 4)[:199],
+    "eight-one-letter-words": "a b c d e f g h",
+    # More different words than SEARCH_MAX_WORDS: a 400 naming the limit.
+    "many-short-words": " ".join("abcdefghij") * 10,
+    "nine-words": "a b c d e f g h i",
 }
 _DATES = {
     "malformed": "yesterday",
@@ -79,6 +91,11 @@ _DATES = {
     "date-only": "2026-11-28",
 }
 
+
+def too_long_or_wordy(q: str) -> bool:
+    return len(q) > settings.SEARCH_MAX_LENGTH or len(words(q)) > settings.SEARCH_MAX_WORDS
+
+
 HOSTILE_INPUTS: tuple[Hostile, ...] = (
     *(_one(f"sync_token-{name}", "sync_token", value, 400) for name, value in _TOKENS.items()),
     *(_one(f"limit-{name}", "limit", value, 400) for name, value in _TOKENS.items()),
@@ -86,7 +103,7 @@ HOSTILE_INPUTS: tuple[Hostile, ...] = (
     _one("limit-above-max", "limit", "101", 400),
     _one("sync_token-max-bigint", "sync_token", str(2**63 - 1), 200),
     *(
-        _one(f"q-{name}", "q", value, 400 if len(value) > 200 else 200)
+        _one(f"q-{name}", "q", value, 400 if too_long_or_wordy(value) else 200)
         for name, value in _SEARCHES.items()
     ),
     *(_one(f"published_after-{name}", "published_after", value) for name, value in _DATES.items()),
