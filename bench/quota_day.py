@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from feed.simulator import Simulator, SimulatorConfig
+    from simulator import Simulator, SimulatorConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = ("football", "cricket", "cooking")
@@ -96,7 +96,7 @@ def run_project(
 
     from feed import services
     from feed.models import SearchQuery, Video
-    from feed.simulator import ManualClock, Simulator
+    from simulator import ManualClock, Simulator
 
     reset_database()
     clock = ManualClock(start)
@@ -182,7 +182,7 @@ def run_original(
     no enrichment, one key, and no notion of quota: it keeps calling after quotaExceeded."""
     from feed import store, youtube
     from feed.models import SearchQuery
-    from feed.simulator import ManualClock, Simulator
+    from simulator import ManualClock, Simulator
 
     reset_database()
     clock = ManualClock(start)
@@ -418,7 +418,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="quota_day-") as directory:
         configure_django(directory)
         from feed import quota
-        from feed.simulator import SimulatorConfig
+        from simulator import SimulatorConfig
 
         start = DAY.astimezone(UTC)
         end = quota.next_reset(start)

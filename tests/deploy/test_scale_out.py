@@ -21,7 +21,7 @@ import dj_database_url
 import psycopg
 import pytest
 
-from feed.simulator import Simulator, SimulatorConfig
+from simulator import Simulator, SimulatorConfig
 from tests.deploy.paas import ROOT, manage
 
 QUERIES = ("football", "cricket", "tennis")

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 
 from feed import keys, quota, services
 from feed.models import ApiKeyState, FetchRun, QuotaUsage, SearchQuery, Video
-from feed.simulator import Simulator
 from feed.youtube import fingerprint
+from simulator import Simulator
 
 KEY_A = "test-key-alpha-0123456789"
 KEY_B = "test-key-bravo-0123456789"

@@ -23,7 +23,7 @@ from django.conf import settings as django_settings
 
 from feed import keys, quota, services, youtube
 from feed.models import ApiKeyState, FetchRun, SearchQuery, Video
-from feed.simulator import Answer, ManualClock, Simulator, SimulatorConfig
+from simulator import Answer, ManualClock, Simulator, SimulatorConfig
 from tests.fixtures.simulator import SIMULATOR_START
 
 LONG = bool(os.environ.get("LONG_FAULT_RUN"))
@@ -131,11 +131,10 @@ def check_key_states(sim: Simulator, clock: ManualClock, calls_when_disabled: di
     rejected key is never called again."""
     now = clock()
     day = quota.pacific_day(now)
-    told = sim._told_exceeded  # (key, Pacific day) pairs the simulator answered quotaExceeded
     by_print = {s.fingerprint: s for s in keys.statuses(now=now)}
     for key in GOOD_KEYS:
         status = by_print[youtube.fingerprint(key)]
-        expected = "exhausted" if (key, day) in told else "ok"
+        expected = "exhausted" if sim.told_quota_exceeded(key, day=day) else "ok"
         assert status.state == expected, (key[-5:], status, now)
         if expected == "exhausted":
             assert status.exhausted_until == quota.next_reset(now)
@@ -143,7 +142,7 @@ def check_key_states(sim: Simulator, clock: ManualClock, calls_when_disabled: di
         status = by_print[youtube.fingerprint(key)]
         # A random quota fault can come before the rejection: then the key waits for midnight.
         if status.state == "exhausted":
-            assert (key, day) in told
+            assert sim.told_quota_exceeded(key, day=day)
         elif status.state == "disabled":
             assert status.reason == reason
             calls = calls_when_disabled.setdefault(key, sim.stats.calls_for(key))
@@ -187,9 +186,9 @@ def run_faults(settings, monkeypatch, *, polls: int, max_pages: int, seed: int) 
         for _ in range(polls):
             recorder.errors.clear()
             # Scripted on top of the random faults: the shapes a random fault does not draw.
-            if not sim._queued and rng.random() < 0.03:
+            if not sim.pending_faults() and rng.random() < 0.03:
                 sim.inject("invalidPageToken", method="search.list")
-            elif not sim._queued and rng.random() < 0.01:
+            elif not sim.pending_faults() and rng.random() < 0.01:
                 sim.inject("dailyLimitExceeded")
             run = services.fetch_query(query, clock=clock)
             figures["errors surfaced"] += check_run_records_errors(run, recorder.errors, clock())
@@ -201,7 +200,7 @@ def run_faults(settings, monkeypatch, *, polls: int, max_pages: int, seed: int) 
 
         # The faults stop and every key's quota resets: the backlog (gaps included) drains.
         faults = dict(sim.stats.faults)
-        sim._queued.clear()  # a scripted fault no poll reached
+        sim.clear_faults()  # a scripted fault no poll reached
         sim.config = dataclasses.replace(sim.config, fault_rate=0.0)
         clock.set(quota.next_reset(clock()) + timedelta(minutes=1))
         for drain in range(1, 101):  # noqa: B007 -- reported below

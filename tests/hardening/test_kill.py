@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from feed.simulator import Simulator, SimulatorConfig
+from simulator import Simulator, SimulatorConfig
 from tests.feed.test_worker import ROOT, free_port, manage
 
 KILLS = int(os.environ.get("KILL_TEST_KILLS", "3"))

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from feed.simulator import FAULT_KINDS, Simulator, SimulatorConfig, fingerprint, server_url
+from simulator import FAULT_KINDS, Simulator, SimulatorConfig, fingerprint, server_url
 
 
 class Command(BaseCommand):
@@ -118,7 +118,7 @@ class Command(BaseCommand):
 
         if options["verbosity"] >= 2:
             # Request lines, with each key=... replaced by its fingerprint.
-            logging.getLogger("feed.simulator").setLevel(logging.DEBUG)
+            logging.getLogger("simulator").setLevel(logging.DEBUG)
 
         simulator = Simulator(config)
         try:

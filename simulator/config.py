@@ -1,0 +1,72 @@
+"""SimulatorConfig: every setting of the simulated YouTube, checked when it is made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from simulator.clock import as_utc
+from simulator.faults import FAULT_KINDS, INJECTABLE_KINDS
+
+
+@dataclass(frozen=True)
+class SimulatorConfig:
+    seed: int = 0
+    queries: tuple[str, ...] = ("football",)
+    rate_per_minute: float = 6.0  # steady videos per minute, per query
+    burst_every_minutes: float = 60.0  # 0 turns bursts off
+    burst_size: int = 60  # more than a 50-result page on purpose
+    burst_spread_seconds: float = 5.0
+    history_hours: float = 24.0  # videos already out when the simulator starts
+    start: datetime | None = None  # default: the clock's now when the Simulator is built
+    daily_quota: int = 10_000
+    search_cost: int = 100
+    videos_cost: int = 1
+    invalid_keys: frozenset[str] = frozenset()  # plus any key starting with "invalid"
+    disabled_keys: frozenset[str] = frozenset()  # accessNotConfigured
+    key_invalid_form: Literal["new", "old"] = "new"  # API_KEY_INVALID details, or keyInvalid
+    fault_rate: float = 0.0  # probability that a request gets a random fault
+    fault_kinds: tuple[str, ...] = FAULT_KINDS
+    slow_seconds: float = 2.0
+    max_walk_results: int = 500  # YouTube stops handing out page tokens at about 500 results
+    region_code: str = "IN"
+
+    def __post_init__(self) -> None:
+        # Accept lists and sets from callers; a frozen dataclass still wants hashable fields.
+        queries = tuple(" ".join(query.split()) for query in self.queries)
+        object.__setattr__(self, "queries", queries)
+        object.__setattr__(self, "invalid_keys", frozenset(self.invalid_keys))
+        object.__setattr__(self, "disabled_keys", frozenset(self.disabled_keys))
+        object.__setattr__(self, "fault_kinds", tuple(self.fault_kinds))
+        _validate(self)
+
+    @property
+    def bursts_on(self) -> bool:
+        return self.burst_every_minutes > 0 and self.burst_size > 0
+
+
+def query_key(query: str) -> str:
+    """How queries are matched: case and runs of spaces do not matter."""
+    return " ".join(query.casefold().split())
+
+
+def _validate(config: SimulatorConfig) -> None:
+    names = [query_key(query) for query in config.queries]
+    if not names or "" in names or len(set(names)) != len(names):
+        raise ValueError(f"queries must be distinct and non-empty, got {config.queries!r}")
+    if len(names) > 256:
+        raise ValueError("at most 256 queries: the query index is 8 bits of each video id")
+    if config.rate_per_minute <= 0:
+        raise ValueError("rate_per_minute must be above 0 (use a small rate for a quiet stream)")
+    if config.burst_every_minutes < 0 or config.burst_size < 0:
+        raise ValueError("burst_every_minutes and burst_size must be 0 (off) or positive")
+    if config.bursts_on and config.burst_spread_seconds >= config.burst_every_minutes * 60:
+        raise ValueError("burst_spread_seconds must be shorter than burst_every_minutes")
+    if not 0 <= config.fault_rate <= 1:
+        raise ValueError(f"fault_rate is a probability in [0, 1], got {config.fault_rate}")
+    unknown = sorted(set(config.fault_kinds) - set(INJECTABLE_KINDS))
+    if unknown:
+        raise ValueError(f"unknown fault kinds {unknown}; choose from {INJECTABLE_KINDS}")
+    if config.start is not None:
+        as_utc(config.start)
