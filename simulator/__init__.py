@@ -17,7 +17,7 @@ as YouTube answers a query nobody has uploaded for. A request without `q` matche
 from __future__ import annotations
 
 from simulator.clock import ManualClock, utc_now
-from simulator.config import SimulatorConfig
+from simulator.config import DEFAULT_INDEX_LAG, NO_LAG, IndexLag, SimulatorConfig
 from simulator.content import Video
 from simulator.faults import FAULT_KINDS, INJECTABLE_KINDS
 from simulator.params import SEARCH, VIDEOS
@@ -27,12 +27,15 @@ from simulator.shapes import Answer
 from simulator.youtube import Simulator, SimulatorStats
 
 __all__ = [
+    "DEFAULT_INDEX_LAG",
     "FAULT_KINDS",
     "INJECTABLE_KINDS",
+    "NO_LAG",
     "PACIFIC",
     "SEARCH",
     "VIDEOS",
     "Answer",
+    "IndexLag",
     "ManualClock",
     "Simulator",
     "SimulatorConfig",

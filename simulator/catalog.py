@@ -12,6 +12,7 @@ from simulator.clock import as_utc, from_second, to_second
 from simulator.config import SimulatorConfig, query_key
 from simulator.content import Video
 from simulator.streams import Range, Row, Stream
+from simulator.visibility import Visibility
 
 
 class Catalog:
@@ -21,6 +22,7 @@ class Catalog:
         self._query_index = {query_key(q): i for i, q in enumerate(config.queries)}
         self._streams = streams.build(config)
         self._channels = content.channel_pool(config.seed)
+        self.visibility = Visibility(config)
 
     def streams_for_query(self, query: str) -> list[Stream]:
         index = self._query_index.get(query_key(query))

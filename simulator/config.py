@@ -9,6 +9,21 @@ from typing import Literal
 from simulator.clock import as_utc
 from simulator.faults import FAULT_KINDS, INJECTABLE_KINDS
 
+MINUTE, HOUR = 60.0, 3600.0
+
+# Buckets of (share of videos, low, high): seconds from publishing until search.list shows the
+# video, drawn uniformly in [low, high] inside a bucket. YouTube's search index is behind
+# publishing: most videos within minutes, a tail of several hours (shared/youtube/README.md).
+# videos.list by id is not affected.
+IndexLag = tuple[tuple[float, float, float], ...]
+DEFAULT_INDEX_LAG: IndexLag = (
+    (0.60, 0.0, 3 * MINUTE),
+    (0.25, 3 * MINUTE, 30 * MINUTE),
+    (0.12, 30 * MINUTE, 3 * HOUR),
+    (0.03, 3 * HOUR, 6 * HOUR),
+)
+NO_LAG: IndexLag = ()  # search shows every video the second it is published
+
 
 @dataclass(frozen=True)
 class SimulatorConfig:
@@ -31,6 +46,7 @@ class SimulatorConfig:
     slow_seconds: float = 2.0
     max_walk_results: int = 500  # YouTube stops handing out page tokens at about 500 results
     region_code: str = "IN"
+    index_lag: IndexLag = DEFAULT_INDEX_LAG
 
     def __post_init__(self) -> None:
         # Accept lists and sets from callers; a frozen dataclass still wants hashable fields.
@@ -39,6 +55,8 @@ class SimulatorConfig:
         object.__setattr__(self, "invalid_keys", frozenset(self.invalid_keys))
         object.__setattr__(self, "disabled_keys", frozenset(self.disabled_keys))
         object.__setattr__(self, "fault_kinds", tuple(self.fault_kinds))
+        lag = tuple(tuple(float(x) for x in bucket) for bucket in self.index_lag)
+        object.__setattr__(self, "index_lag", lag)
         _validate(self)
 
     @property
@@ -70,3 +88,18 @@ def _validate(config: SimulatorConfig) -> None:
         raise ValueError(f"unknown fault kinds {unknown}; choose from {INJECTABLE_KINDS}")
     if config.start is not None:
         as_utc(config.start)
+    _validate_index_lag(config.index_lag)
+
+
+def _validate_index_lag(buckets: IndexLag) -> None:
+    for bucket in buckets:
+        if len(bucket) != 3:
+            raise ValueError(f"index_lag buckets are (share, low, high) seconds, got {bucket!r}")
+        share, low, high = bucket
+        if share <= 0 or not 0 <= low <= high:
+            raise ValueError(
+                f"index_lag bucket {bucket!r}: share must be above 0 and 0 <= low <= high"
+            )
+    total = sum(share for share, _, _ in buckets)
+    if buckets and abs(total - 1) > 1e-6:
+        raise ValueError(f"index_lag shares must add up to 1, got {total:g} (NO_LAG is ())")

@@ -34,15 +34,22 @@ def answer(
     found = catalog.ranges(
         catalog.streams_for_search(q=query.get("q"), kind=query.get("type")), low=low, high=high
     )
+    # Approximate, as YouTube's is: it counts what the index does not show yet.
     total = streams.total(found)
-    reachable = min(total, config.max_walk_results)
-    stop = min(offset + page_size, reachable)
-    rows = list(itertools.islice(streams.newest_first(found), offset, stop))
+    # Offsets count the rows this walk's snapshot shows, so every page of a walk sees one list.
+    visible = (
+        row for row in streams.newest_first(found) if catalog.visibility.in_search(row, at=snapshot)
+    )
+    limit = config.max_walk_results
+    stop = min(offset + page_size, limit)
+    # One row past the page, lazily: whether another visible row exists within the limit.
+    window = list(itertools.islice(visible, offset, stop + 1))
+    rows = window[: max(0, stop - offset)]
     if truncate and rows:
         rows = rows[: len(rows) // 2]  # a short page that still says "there is more"
         more = True
     else:
-        more = page_size > 0 and offset + len(rows) < reachable
+        more = page_size > 0 and offset + len(rows) < limit and len(window) > len(rows)
 
     response: dict[str, Any] = {"kind": "youtube#searchListResponse", "etag": etag()}
     if more:

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,6 +22,9 @@ from simulator.content import Video
 from simulator.hashing import b64, digest
 from simulator.quota import Quota, pacific_day
 from simulator.shapes import Answer
+
+# Made-up ids decode to a stream video centuries away: a test scripts only real ones.
+_FAR_FUTURE = to_second(datetime(9999, 12, 31, tzinfo=UTC))
 
 
 @dataclass
@@ -81,10 +84,47 @@ class Simulator:
     ) -> int:
         return streams.total(self._ranges(query, since=since, until=until))
 
+    def searchable(
+        self,
+        query: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        at: datetime | None = None,
+    ) -> list[tuple[str, datetime]]:
+        """(id, published_at) of every video of `query` published in [since, until] that
+        search.list shows at `at` (default now), oldest first: published() less what the index
+        does not show yet."""
+        at_second = to_second(at or self.now())
+        low, high = self.catalog.window(since=since, until=until, high=at_second)
+        found = self.catalog.ranges(self.catalog.streams_for_query(query), low=low, high=high)
+        shown = self.catalog.visibility.in_search
+        rows = [row for row in streams.newest_first(found) if shown(row, at=at_second)]
+        return [(self.catalog.video_id(row), from_second(row[0])) for row in reversed(rows)]
+
     def video(self, video_id: str) -> Video | None:
         """The video with this id if it is out by now, else None (as videos.list omits it)."""
         row = self.catalog.find(video_id, through=to_second(self.now()))
         return None if row is None else self.catalog.video(row)
+
+    def searchable_at(self, video_id: str) -> datetime | None:
+        """When search.list starts showing the video: its publish time plus its index lag.
+        None if no video with this id is out by now."""
+        row = self.catalog.find(video_id, through=to_second(self.now()))
+        if row is None:
+            return None
+        return from_second(row[0] + self.catalog.visibility.index_lag(row))
+
+    # -- scripting the stream, for tests ---------------------------------------------------
+
+    def set_index_lag(self, video_id: str, lag: timedelta) -> None:
+        """Search shows this video `lag` after it was published (whole seconds, rounded up),
+        whatever the configured distribution says; videos.list is not affected."""
+        if lag < timedelta(0):
+            raise ValueError(f"an index lag cannot be negative, got {lag}")
+        row = self._row_of(video_id)
+        with self._lock:
+            self.catalog.visibility.set_index_lag(row, seconds=math.ceil(lag.total_seconds()))
 
     # -- faults and quota ------------------------------------------------------------------
 
@@ -166,6 +206,13 @@ class Simulator:
         return server.serve(self, host=host, port=port)
 
     # -- internals -------------------------------------------------------------------------
+
+    def _row_of(self, video_id: str) -> streams.Row:
+        """The row of any video of this simulator's streams, published or still to come."""
+        row = self.catalog.find(video_id, through=_FAR_FUTURE)
+        if row is None:
+            raise KeyError(f"{video_id!r} is not a video of this simulator")
+        return row
 
     def _ranges(
         self, query: str, *, since: datetime | None, until: datetime | None

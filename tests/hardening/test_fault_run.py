@@ -23,7 +23,7 @@ from django.conf import settings as django_settings
 
 from feed import keys, quota, services, youtube
 from feed.models import ApiKeyState, FetchRun, SearchQuery, Video
-from simulator import Answer, ManualClock, Simulator, SimulatorConfig
+from simulator import NO_LAG, Answer, ManualClock, Simulator, SimulatorConfig
 from tests.fixtures.simulator import SIMULATOR_START
 
 LONG = bool(os.environ.get("LONG_FAULT_RUN"))
@@ -58,6 +58,8 @@ CONFIG = SimulatorConfig(
         "quotaExceeded",
     ),
     slow_seconds=1.0,  # replaced per answer below
+    # An instant world: the run checks that every published video is stored.
+    index_lag=NO_LAG,
 )
 
 
@@ -263,7 +265,15 @@ def test_it_loses_nothing_and_records_every_error_under_random_faults(
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "simulator_config",
-    [SimulatorConfig(seed=3, queries=("football",), history_hours=3, burst_every_minutes=0)],
+    [
+        SimulatorConfig(
+            seed=3,
+            queries=("football",),
+            history_hours=3,
+            burst_every_minutes=0,
+            index_lag=NO_LAG,  # an instant world: every published video must be stored
+        )
+    ],
 )
 def test_it_keeps_what_lies_past_youtubes_walk_limit_as_a_gap(settings, simulator, simulator_url):
     # 3 h at 6 a minute: ~1080 videos in one window, more than one walk can list (about 500).

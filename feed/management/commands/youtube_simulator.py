@@ -9,7 +9,15 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from simulator import FAULT_KINDS, Simulator, SimulatorConfig, fingerprint, server_url
+from simulator import (
+    DEFAULT_INDEX_LAG,
+    FAULT_KINDS,
+    NO_LAG,
+    Simulator,
+    SimulatorConfig,
+    fingerprint,
+    server_url,
+)
 
 
 class Command(BaseCommand):
@@ -63,6 +71,13 @@ class Command(BaseCommand):
             "and start give the same videos, in this process or in a test",
         )
         parser.add_argument(
+            "--no-index-lag",
+            action="store_true",
+            help="search shows every video the second it is published (default: as YouTube's "
+            "index does, most within minutes and a few only after hours; videos.list by id "
+            "always shows it at once)",
+        )
+        parser.add_argument(
             "--daily-quota",
             type=int,
             default=settings.YOUTUBE_DAILY_QUOTA,
@@ -112,6 +127,7 @@ class Command(BaseCommand):
                 fault_rate=options["fault_rate"],
                 fault_kinds=tuple(options["fault_kinds"]),
                 slow_seconds=options["slow_seconds"],
+                index_lag=NO_LAG if options["no_index_lag"] else DEFAULT_INDEX_LAG,
             )
         except ValueError as e:
             raise CommandError(str(e)) from None
