@@ -380,7 +380,7 @@ def print_header(config: SimulatorConfig) -> None:
         )
     print(
         f"- load per query: {config.rate_per_minute:g} videos/min{bursts}; queries "
-        f"{', '.join(QUERIES)}; simulator seed {config.seed}, no faults"
+        f"{', '.join(QUERIES)}; simulator seed {config.seed}, no faults, no index lag, no removals"
     )
     print(
         f"- quota: {BUDGET:,} units per key per Pacific day; search.list "
@@ -431,9 +431,11 @@ def main() -> None:
             history_hours=1,
             start=start,
             daily_quota=BUDGET,
-            # The day as measured so far: search shows each video as it is published. With
-            # the realistic index lag the figures would no longer compare with earlier runs.
+            # The day as measured so far: search shows each video as it is published, and none
+            # is removed. With the realistic index lag and removals the figures would no longer
+            # compare with earlier runs.
             index_lag=NO_LAG,
+            removal_share=0,
         )
         print_header(config)
         day = {"config": config, "start": start, "end": end}

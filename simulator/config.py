@@ -47,6 +47,12 @@ class SimulatorConfig:
     max_walk_results: int = 500  # YouTube stops handing out page tokens at about 500 results
     region_code: str = "IN"
     index_lag: IndexLag = DEFAULT_INDEX_LAG
+    # Deleted or made private some hours after publishing: gone from search and from videos.list
+    # (the id simply left out). A share of those comes back some hours after the removal.
+    removal_share: float = 0.02
+    removal_after_hours: tuple[float, float] = (1.0, 48.0)  # after publishing, uniform
+    restore_share: float = 0.10  # of the removed videos
+    restore_after_hours: tuple[float, float] = (1.0, 24.0)  # after the removal, uniform
 
     def __post_init__(self) -> None:
         # Accept lists and sets from callers; a frozen dataclass still wants hashable fields.
@@ -57,6 +63,8 @@ class SimulatorConfig:
         object.__setattr__(self, "fault_kinds", tuple(self.fault_kinds))
         lag = tuple(tuple(float(x) for x in bucket) for bucket in self.index_lag)
         object.__setattr__(self, "index_lag", lag)
+        for name in ("removal_after_hours", "restore_after_hours"):
+            object.__setattr__(self, name, tuple(float(x) for x in getattr(self, name)))
         _validate(self)
 
     @property
@@ -89,6 +97,13 @@ def _validate(config: SimulatorConfig) -> None:
     if config.start is not None:
         as_utc(config.start)
     _validate_index_lag(config.index_lag)
+    for name in ("removal_share", "restore_share"):
+        if not 0 <= getattr(config, name) <= 1:
+            raise ValueError(f"{name} is a share in [0, 1], got {getattr(config, name)}")
+    for name in ("removal_after_hours", "restore_after_hours"):
+        hours = getattr(config, name)
+        if len(hours) != 2 or not 0 <= hours[0] <= hours[1]:
+            raise ValueError(f"{name} is (low, high) with 0 <= low <= high, got {hours!r}")
 
 
 def _validate_index_lag(buckets: IndexLag) -> None:

@@ -1,4 +1,5 @@
-"""videos.list: details and counts of up to 50 videos by id; unknown ids are simply left out."""
+"""videos.list: details and counts of up to 50 videos by id; unknown and removed ids are simply
+left out."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ def answer(
     parts = params.parts(query.get("part"), allowed=params.VIDEO_PARTS)
     ids = params.video_ids(query.get("id"))
     now_second = to_second(now)
-    rows = [row for row in (catalog.find(i, through=now_second) for i in ids) if row]
+    found = (catalog.find(i, through=now_second) for i in ids)
+    # Removed videos are left out like unknown ids: no error, as YouTube does.
+    rows = [row for row in found if row and catalog.visibility.listed(row, at=now_second)]
     if truncate:
         rows = rows[: len(rows) // 2]
     items = [shapes.video_item(catalog.video(row), parts=parts, now=now) for row in rows]

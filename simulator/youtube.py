@@ -103,7 +103,8 @@ class Simulator:
         return [(self.catalog.video_id(row), from_second(row[0])) for row in reversed(rows)]
 
     def video(self, video_id: str) -> Video | None:
-        """The video with this id if it is out by now, else None (as videos.list omits it)."""
+        """The video with this id if it is out by now, else None. A removed video is returned
+        too (videos.list leaves it out: see is_removed)."""
         row = self.catalog.find(video_id, through=to_second(self.now()))
         return None if row is None else self.catalog.video(row)
 
@@ -115,7 +116,27 @@ class Simulator:
             return None
         return from_second(row[0] + self.catalog.visibility.index_lag(row))
 
+    def is_removed(self, video_id: str, *, at: datetime | None = None) -> bool:
+        """Whether the video is deleted or private at `at` (default now): then neither
+        search.list nor videos.list shows it. False before it is published."""
+        row, at_second = self._row_of(video_id), to_second(at or self.now())
+        return row[0] <= at_second and self.catalog.visibility.removed(row, at=at_second)
+
     # -- scripting the stream, for tests ---------------------------------------------------
+
+    def remove(self, video_id: str, *, at: datetime | None = None) -> None:
+        """Delete the video (or make it private) from `at` (default now) on: search.list and
+        videos.list leave it out until a restore(). Scripted changes override the configured
+        removals from their moment on."""
+        row = self._row_of(video_id)
+        with self._lock:
+            self.catalog.visibility.script(row, at=to_second(at or self.now()), removed=True)
+
+    def restore(self, video_id: str, *, at: datetime | None = None) -> None:
+        """Bring the video back from `at` (default now) on, removed or not before."""
+        row = self._row_of(video_id)
+        with self._lock:
+            self.catalog.visibility.script(row, at=to_second(at or self.now()), removed=False)
 
     def set_index_lag(self, video_id: str, lag: timedelta) -> None:
         """Search shows this video `lag` after it was published (whole seconds, rounded up),

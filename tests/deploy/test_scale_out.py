@@ -98,10 +98,15 @@ def test_two_consumers_poll_every_query_once_at_a_time_and_store_each_video_once
     database, redis_url, tmp_path
 ):
     db_url, db = database
-    # An instant world (no index lag): every published video must be stored.
+    # An instant world (no index lag, no removals): every published video must be stored.
     simulator = Simulator(
         SimulatorConfig(
-            seed=5, queries=QUERIES, history_hours=1, daily_quota=10**9, index_lag=NO_LAG
+            seed=5,
+            queries=QUERIES,
+            history_hours=1,
+            daily_quota=10**9,
+            index_lag=NO_LAG,
+            removal_share=0,
         )
     )
     with simulator.serve() as endpoint:

@@ -60,6 +60,7 @@ CONFIG = SimulatorConfig(
     slow_seconds=1.0,  # replaced per answer below
     # An instant world: the run checks that every published video is stored.
     index_lag=NO_LAG,
+    removal_share=0,
 )
 
 
@@ -271,7 +272,9 @@ def test_it_loses_nothing_and_records_every_error_under_random_faults(
             queries=("football",),
             history_hours=3,
             burst_every_minutes=0,
-            index_lag=NO_LAG,  # an instant world: every published video must be stored
+            # An instant world: every published video must be stored.
+            index_lag=NO_LAG,
+            removal_share=0,
         )
     ],
 )

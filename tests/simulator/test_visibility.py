@@ -182,3 +182,88 @@ def test_it_draws_the_same_lags_for_the_same_seed_only():
 
     assert lags(1) == lags(1)
     assert lags(1) != lags(2)
+
+
+# -- removals --------------------------------------------------------------------------------
+
+
+def test_it_leaves_a_removed_video_out_of_search_and_videos_list_until_restored(
+    youtube, simulator, simulator_clock
+):
+    (other, _), (video_id, published) = simulator.published("football")[-2:]
+    both = f"{video_id},{other}"
+    simulator.remove(video_id, at=SIMULATOR_START + timedelta(minutes=1))
+
+    before = ids(walk(youtube, **around(published)))
+    simulator_clock.advance(timedelta(minutes=1))
+    removed_search = ids(walk(youtube, **around(published)))
+    removed_list = youtube.videos().list(part="statistics", id=both).execute()
+    was_removed = simulator.is_removed(video_id)
+    simulator_clock.advance(timedelta(minutes=1))
+    simulator.restore(video_id)
+    back_search = ids(walk(youtube, **around(published)))
+    back_list = youtube.videos().list(part="statistics", id=both).execute()
+
+    assert video_id in before
+    assert video_id not in removed_search
+    assert [item["id"] for item in removed_list["items"]] == [other]  # and no error
+    assert was_removed
+    assert not simulator.is_removed(video_id)
+    assert simulator.is_removed(video_id, at=SIMULATOR_START + timedelta(seconds=90))
+    assert not simulator.is_removed(video_id, at=SIMULATOR_START)
+    assert video_id in back_search
+    assert [item["id"] for item in back_list["items"]] == [video_id, other]
+    assert simulator.video(video_id).id == video_id  # the oracle still knows it
+
+
+@with_config(
+    removal_share=1,
+    removal_after_hours=(0.25, 0.25),
+    restore_share=1,
+    restore_after_hours=(0.25, 0.25),
+)
+def test_it_removes_videos_hours_after_publishing_and_brings_them_back_as_configured(
+    youtube, simulator
+):
+    # Every video goes at 15 minutes old and is back at 30: those aged [15, 30) min are gone.
+    published = simulator.published("football")
+    gone = {
+        video_id
+        for video_id, moment in published
+        if timedelta(minutes=15) <= SIMULATOR_START - moment < timedelta(minutes=30)
+    }
+    young, old = published[-1][0], published[0][0]
+
+    walked = ids(walk(youtube))
+    listed = youtube.videos().list(part="id", id=f"{young},{min(gone)},{old}").execute()
+
+    assert 50 < len(gone) < len(published)
+    assert walked == [video_id for video_id in newest_first(published) if video_id not in gone]
+    assert [item["id"] for item in listed["items"]] == [young, old]
+    assert {video_id for video_id, _ in published if simulator.is_removed(video_id)} == gone
+
+
+def test_it_removes_about_the_configured_share_and_restores_some():
+    config = SimulatorConfig(seed=5, history_hours=24)
+    simulator = Simulator(config, clock=ManualClock(SIMULATOR_START))
+    published = simulator.published("football")
+
+    def removed_at_age(hours: float) -> set[str]:
+        age = timedelta(hours=hours)
+        return {i for i, moment in published if simulator.is_removed(i, at=moment + age)}
+
+    young, by_48h, by_72h = removed_at_age(0.9), removed_at_age(48), removed_at_age(72)
+
+    assert (config.removal_share, config.restore_share) == (0.02, 0.10)
+    assert young == set()  # nothing goes in its first hour
+    # Removals come 1-48 h after publishing, restorations 1-24 h after that: at 72 h every
+    # video is in its final state, 2% removed less the tenth of those that came back.
+    assert len(by_72h) / len(published) == pytest.approx(0.02 * 0.9, abs=0.006)
+    assert by_72h < by_48h  # some removed at 48 h are back by 72 h, none goes after 48 h
+
+
+def test_it_refuses_to_remove_an_unknown_video(simulator):
+    with pytest.raises(KeyError):
+        simulator.remove("AAAAAAAAAAA")
+    with pytest.raises(KeyError):
+        simulator.is_removed("nope")

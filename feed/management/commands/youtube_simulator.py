@@ -77,6 +77,16 @@ class Command(BaseCommand):
             "index does, most within minutes and a few only after hours; videos.list by id "
             "always shows it at once)",
         )
+        low, high = defaults.removal_after_hours
+        back = round(defaults.restore_share * 100)
+        parser.add_argument(
+            "--removal-share",
+            type=float,
+            default=defaults.removal_share,
+            help=f"share (0..1) of videos deleted or made private {low:g} to {high:g} hours after "
+            f"publishing: search and videos.list then leave them out; {back}%% of those come back "
+            "later (default: %(default)s; 0: none)",
+        )
         parser.add_argument(
             "--daily-quota",
             type=int,
@@ -128,6 +138,7 @@ class Command(BaseCommand):
                 fault_kinds=tuple(options["fault_kinds"]),
                 slow_seconds=options["slow_seconds"],
                 index_lag=NO_LAG if options["no_index_lag"] else DEFAULT_INDEX_LAG,
+                removal_share=options["removal_share"],
             )
         except ValueError as e:
             raise CommandError(str(e)) from None
