@@ -83,4 +83,5 @@ class Catalog:
             query=query,
             published_at=from_second(second),
             channel=rng.choice(self._channels),
+            hidden_views_share=self.config.hidden_views_share,
         )

@@ -53,6 +53,7 @@ class SimulatorConfig:
     removal_after_hours: tuple[float, float] = (1.0, 48.0)  # after publishing, uniform
     restore_share: float = 0.10  # of the removed videos
     restore_after_hours: tuple[float, float] = (1.0, 24.0)  # after the removal, uniform
+    hidden_views_share: float = 0.01  # owners who hide the view count: no viewCount
 
     def __post_init__(self) -> None:
         # Accept lists and sets from callers; a frozen dataclass still wants hashable fields.
@@ -97,7 +98,7 @@ def _validate(config: SimulatorConfig) -> None:
     if config.start is not None:
         as_utc(config.start)
     _validate_index_lag(config.index_lag)
-    for name in ("removal_share", "restore_share"):
+    for name in ("removal_share", "restore_share", "hidden_views_share"):
         if not 0 <= getattr(config, name) <= 1:
             raise ValueError(f"{name} is a share in [0, 1], got {getattr(config, name)}")
     for name in ("removal_after_hours", "restore_after_hours"):

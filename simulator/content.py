@@ -10,6 +10,8 @@ from typing import Literal
 
 from simulator.hashing import b64, digest
 
+SHORTS_MAX_SECONDS = 180  # YouTube Shorts are at most 3 minutes
+
 
 @dataclass(frozen=True)
 class Video:
@@ -24,12 +26,19 @@ class Video:
     channel_title: str
     live_broadcast_content: Literal["none", "live", "upcoming"]
     duration: str  # ISO 8601, "P0D" while live or upcoming
+    duration_seconds: int  # 0 while live or upcoming
     definition: Literal["hd", "sd"]
     caption: bool
     licensed_content: bool
     popularity: int  # views grow as popularity * sqrt(age in minutes)
     likes_per_mille: int | None  # None: the owner hides likes
     comments_per_mille: int | None  # None: comments are off
+    views_hidden: bool  # the owner hides the view count: statistics has no viewCount
+
+    @property
+    def is_short(self) -> bool:
+        """A Short: at most 3 minutes long. Its title says #shorts; no other video is that short."""
+        return 0 < self.duration_seconds <= SHORTS_MAX_SECONDS
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -61,6 +70,7 @@ _TITLES = (
     "How to get better at {q}? {Adj} {noun} for beginners",
     "{Q} & {noun}: what nobody tells you",
     "{q} {noun} #shorts",
+    "{Adj} {q} {noun} by {team} #shorts",
     "{Adj} {q} {noun} ({tag})",
 )
 _LIVE_TITLES = (
@@ -105,6 +115,7 @@ def describe(
     query: str,
     published_at: datetime,
     channel: tuple[str, str],
+    hidden_views_share: float,
 ) -> Video:
     live = rng.choices(("none", "live", "upcoming"), weights=(90, 6, 4))[0]
     team, team2 = rng.sample(_TEAMS, 2)
@@ -125,29 +136,36 @@ def describe(
         "hashtag": query.replace(" ", ""),
     }
     templates = {"none": _TITLES, "live": _LIVE_TITLES, "upcoming": _UPCOMING_TITLES}[live]
+    title = rng.choice(templates).format(**words)
+    seconds = 0 if live != "none" else _duration_seconds(rng, short="#shorts" in title)
     return Video(
         id=video_id,
         query=query,
         published_at=published_at,
-        title=rng.choice(templates).format(**words),
+        title=title,
         description=rng.choice(_DESCRIPTIONS).format(**words),
         channel_id=channel[0],
         channel_title=channel[1],
         live_broadcast_content=live,
-        duration="P0D" if live != "none" else _iso_duration(_duration_seconds(rng)),
+        duration=_iso_duration(seconds),
+        duration_seconds=seconds,
         definition="hd" if rng.random() < 0.85 else "sd",
         caption=rng.random() < 0.3,
         licensed_content=rng.random() < 0.6,
         popularity=int(rng.lognormvariate(4, 2)) + 1,
         likes_per_mille=None if rng.random() < 0.03 else rng.randint(5, 80),
         comments_per_mille=None if rng.random() < 0.04 else rng.randint(1, 10),
+        views_hidden=rng.random() < hidden_views_share,
     )
 
 
-def _duration_seconds(rng: random.Random) -> int:
-    kind = rng.choices(("short", "regular", "long"), weights=(25, 60, 15))[0]
-    low, high = {"short": (15, 59), "regular": (60, 20 * 60), "long": (20 * 60, 3 * 3600)}[kind]
-    return rng.randint(low, high)
+def _duration_seconds(rng: random.Random, *, short: bool) -> int:
+    """A Short's title says #shorts, and only a Short lasts 3 minutes or less."""
+    if short:
+        return rng.randint(1, SHORTS_MAX_SECONDS)
+    if rng.random() < 0.8:
+        return rng.randint(SHORTS_MAX_SECONDS + 1, 20 * 60)
+    return rng.randint(20 * 60 + 1, 3 * 3600)
 
 
 def _iso_duration(seconds: int) -> str:

@@ -360,7 +360,7 @@ def video_item(video: Video, *, parts: set[str], now: datetime) -> dict[str, Any
 
 def statistics(video: Video, *, now: datetime) -> dict[str, str]:
     views = content.view_count(video, at=now)
-    counts = {"viewCount": str(views)}
+    counts = {} if video.views_hidden else {"viewCount": str(views)}
     if video.likes_per_mille is not None:
         counts["likeCount"] = str(views * video.likes_per_mille // 1000)
     counts["favoriteCount"] = "0"

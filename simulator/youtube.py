@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from simulator import faults, params, search, server, shapes, streams, videos
+from simulator import content, faults, params, search, server, shapes, streams, videos
 from simulator.catalog import Catalog
 from simulator.clock import as_utc, from_second, to_second, utc_now
 from simulator.config import SimulatorConfig
@@ -115,6 +115,13 @@ class Simulator:
         if row is None:
             return None
         return from_second(row[0] + self.catalog.visibility.index_lag(row))
+
+    def view_count(self, video_id: str, *, at: datetime | None = None) -> int | None:
+        """The video's true view count at `at` (default now), hidden by its owner or not; it
+        grows for days. None if no video with this id is out by then."""
+        at = at or self.now()
+        row = self.catalog.find(video_id, through=to_second(at))
+        return None if row is None else content.view_count(self.catalog.video(row), at=at)
 
     def is_removed(self, video_id: str, *, at: datetime | None = None) -> bool:
         """Whether the video is deleted or private at `at` (default now): then neither
