@@ -121,27 +121,7 @@ class Command(BaseCommand):
         parser.add_argument("--slow-seconds", type=float, default=defaults.slow_seconds)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            config = SimulatorConfig(
-                seed=options["seed"],
-                queries=tuple(options["queries"] or settings.YOUTUBE_QUERIES or ["football"]),
-                rate_per_minute=options["rate"],
-                burst_every_minutes=options["burst_every"],
-                burst_size=options["burst_size"],
-                history_hours=options["history_hours"],
-                start=options["start"],
-                daily_quota=options["daily_quota"],
-                invalid_keys=frozenset(options["invalid_keys"]),
-                disabled_keys=frozenset(options["disabled_keys"]),
-                key_invalid_form="old" if options["old_key_errors"] else "new",
-                fault_rate=options["fault_rate"],
-                fault_kinds=tuple(options["fault_kinds"]),
-                slow_seconds=options["slow_seconds"],
-                index_lag=NO_LAG if options["no_index_lag"] else DEFAULT_INDEX_LAG,
-                removal_share=options["removal_share"],
-            )
-        except ValueError as e:
-            raise CommandError(str(e)) from None
+        config = self.build_config(options)
 
         if options["verbosity"] >= 2:
             # Request lines, with each key=... replaced by its fingerprint.
@@ -168,6 +148,30 @@ class Command(BaseCommand):
         finally:
             server.server_close()
         self._report(simulator)
+
+    def build_config(self, options: dict[str, Any]) -> SimulatorConfig:
+        """The simulator the options ask for; defaults are the realistic YouTube."""
+        try:
+            return SimulatorConfig(
+                seed=options["seed"],
+                queries=tuple(options["queries"] or settings.YOUTUBE_QUERIES or ["football"]),
+                rate_per_minute=options["rate"],
+                burst_every_minutes=options["burst_every"],
+                burst_size=options["burst_size"],
+                history_hours=options["history_hours"],
+                start=options["start"],
+                daily_quota=options["daily_quota"],
+                invalid_keys=frozenset(options["invalid_keys"]),
+                disabled_keys=frozenset(options["disabled_keys"]),
+                key_invalid_form="old" if options["old_key_errors"] else "new",
+                fault_rate=options["fault_rate"],
+                fault_kinds=tuple(options["fault_kinds"]),
+                slow_seconds=options["slow_seconds"],
+                index_lag=NO_LAG if options["no_index_lag"] else DEFAULT_INDEX_LAG,
+                removal_share=options["removal_share"],
+            )
+        except ValueError as e:
+            raise CommandError(str(e)) from None
 
     def _report(self, simulator: Simulator) -> None:
         stats = simulator.stats
