@@ -5,6 +5,7 @@ set_index_lag(), remove() or restore()."""
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import math
 
@@ -105,7 +106,13 @@ class Visibility:
 
     def _draw(self, row: Row) -> _Draw:
         _, query_index, kind, n = row
-        return uniforms(f"{self._salts[query_index]}:{kind}:{n}:visibility", count=6)
+        return _draw(self._salts[query_index], kind, n)
+
+
+# Cached: each page of a walk checks again the rows of the pages before it.
+@functools.lru_cache(maxsize=1 << 14)
+def _draw(salt: str, kind: int, n: int) -> _Draw:
+    return uniforms(f"{salt}:{kind}:{n}:visibility", count=6)
 
 
 def _between(bounds: tuple[float, ...], position: float) -> float:
