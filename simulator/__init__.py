@@ -9,6 +9,13 @@ The video stream is a pure function of (seed, query, time): see simulator/stream
 Unknown queries (a `q` not in the configured list) match nothing: the answer is an empty page,
 as YouTube answers a query nobody has uploaded for. A request without `q` matches every query.
 
+By default it behaves as YouTube does over time (shared/youtube/README.md): search.list shows a
+video only after its index lag (minutes for most, hours for a few; videos.list at once), about
+2% of videos are removed hours after publishing and a tenth of those come back, view counts grow
+for days and about 1% are hidden, and Shorts (titled #shorts) last at most 3 minutes. For an
+instant world pass `index_lag=NO_LAG, removal_share=0`. The truth, for tests and benchmarks:
+Simulator.published(), searchable(), searchable_at(), is_removed(), view_count(), video().
+
     sim = Simulator(SimulatorConfig(queries=("football",)), clock=ManualClock(start))
     with sim.serve() as url:
         ...  # build("youtube", "v3", ..., client_options={"api_endpoint": url})

@@ -109,8 +109,9 @@ class Simulator:
         return None if row is None else self.catalog.video(row)
 
     def searchable_at(self, video_id: str) -> datetime | None:
-        """When search.list starts showing the video: its publish time plus its index lag.
-        None if no video with this id is out by now."""
+        """When search.list starts showing the video: its publish time plus its index lag
+        (a removal hides it whatever this says: see is_removed). None if no video with this id
+        is out by now."""
         row = self.catalog.find(video_id, through=to_second(self.now()))
         if row is None:
             return None
