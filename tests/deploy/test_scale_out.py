@@ -21,7 +21,7 @@ import dj_database_url
 import psycopg
 import pytest
 
-from feed.simulator import Simulator, SimulatorConfig
+from simulator import NO_LAG, Simulator, SimulatorConfig
 from tests.deploy.paas import ROOT, manage
 
 QUERIES = ("football", "cricket", "tennis")
@@ -98,8 +98,16 @@ def test_two_consumers_poll_every_query_once_at_a_time_and_store_each_video_once
     database, redis_url, tmp_path
 ):
     db_url, db = database
+    # An instant world (no index lag, no removals): every published video must be stored.
     simulator = Simulator(
-        SimulatorConfig(seed=5, queries=QUERIES, history_hours=1, daily_quota=10**9)
+        SimulatorConfig(
+            seed=5,
+            queries=QUERIES,
+            history_hours=1,
+            daily_quota=10**9,
+            index_lag=NO_LAG,
+            removal_share=0,
+        )
     )
     with simulator.serve() as endpoint:
         env = {

@@ -23,7 +23,7 @@ from django.conf import settings as django_settings
 
 from feed import keys, quota, services, youtube
 from feed.models import ApiKeyState, FetchRun, SearchQuery, Video
-from feed.simulator import Answer, ManualClock, Simulator, SimulatorConfig
+from simulator import NO_LAG, Answer, ManualClock, Simulator, SimulatorConfig
 from tests.fixtures.simulator import SIMULATOR_START
 
 LONG = bool(os.environ.get("LONG_FAULT_RUN"))
@@ -58,6 +58,9 @@ CONFIG = SimulatorConfig(
         "quotaExceeded",
     ),
     slow_seconds=1.0,  # replaced per answer below
+    # An instant world: the run checks that every published video is stored.
+    index_lag=NO_LAG,
+    removal_share=0,
 )
 
 
@@ -131,11 +134,10 @@ def check_key_states(sim: Simulator, clock: ManualClock, calls_when_disabled: di
     rejected key is never called again."""
     now = clock()
     day = quota.pacific_day(now)
-    told = sim._told_exceeded  # (key, Pacific day) pairs the simulator answered quotaExceeded
     by_print = {s.fingerprint: s for s in keys.statuses(now=now)}
     for key in GOOD_KEYS:
         status = by_print[youtube.fingerprint(key)]
-        expected = "exhausted" if (key, day) in told else "ok"
+        expected = "exhausted" if sim.told_quota_exceeded(key, day=day) else "ok"
         assert status.state == expected, (key[-5:], status, now)
         if expected == "exhausted":
             assert status.exhausted_until == quota.next_reset(now)
@@ -143,7 +145,7 @@ def check_key_states(sim: Simulator, clock: ManualClock, calls_when_disabled: di
         status = by_print[youtube.fingerprint(key)]
         # A random quota fault can come before the rejection: then the key waits for midnight.
         if status.state == "exhausted":
-            assert (key, day) in told
+            assert sim.told_quota_exceeded(key, day=day)
         elif status.state == "disabled":
             assert status.reason == reason
             calls = calls_when_disabled.setdefault(key, sim.stats.calls_for(key))
@@ -187,9 +189,9 @@ def run_faults(settings, monkeypatch, *, polls: int, max_pages: int, seed: int) 
         for n in range(polls):
             recorder.errors.clear()
             # Scripted on top of the random faults: the shapes a random fault does not draw.
-            if not sim._queued and rng.random() < 0.03:
+            if not sim.pending_faults() and rng.random() < 0.03:
                 sim.inject("invalidPageToken", method="search.list")
-            elif not sim._queued and rng.random() < 0.01:
+            elif not sim.pending_faults() and rng.random() < 0.01:
                 sim.inject("dailyLimitExceeded")
             if n == polls // 2:
                 # Once for sure, whatever the draws: what the polls call depends on the code.
@@ -204,7 +206,7 @@ def run_faults(settings, monkeypatch, *, polls: int, max_pages: int, seed: int) 
 
         # The faults stop and every key's quota resets: the backlog (gaps included) drains.
         faults = dict(sim.stats.faults)
-        sim._queued.clear()  # a scripted fault no poll reached
+        sim.clear_faults()  # a scripted fault no poll reached
         sim.config = dataclasses.replace(sim.config, fault_rate=0.0)
         clock.set(quota.next_reset(clock()) + timedelta(minutes=1))
         for drain in range(1, 101):  # noqa: B007 -- reported below
@@ -267,7 +269,17 @@ def test_it_loses_nothing_and_records_every_error_under_random_faults(
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "simulator_config",
-    [SimulatorConfig(seed=3, queries=("football",), history_hours=3, burst_every_minutes=0)],
+    [
+        SimulatorConfig(
+            seed=3,
+            queries=("football",),
+            history_hours=3,
+            burst_every_minutes=0,
+            # An instant world: every published video must be stored.
+            index_lag=NO_LAG,
+            removal_share=0,
+        )
+    ],
 )
 def test_it_keeps_what_lies_past_youtubes_walk_limit_as_a_gap(settings, simulator, simulator_url):
     # 3 h at 6 a minute: ~1080 videos in one window, more than one walk can list (about 500).

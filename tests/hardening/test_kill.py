@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from feed.simulator import Simulator, SimulatorConfig
+from simulator import NO_LAG, Simulator, SimulatorConfig
 from tests.feed.test_worker import ROOT, free_port, manage
 
 KILLS = int(os.environ.get("KILL_TEST_KILLS", "3"))
@@ -82,6 +82,8 @@ def test_it_survives_sigkill_mid_poll_with_complete_consistent_data(tmp_path):
         "youtube_simulator",
         *("--port", str(port), "--seed", str(SEED), "--history-hours", "1"),
         *("--start", start.isoformat(), "--queries", "football"),
+        # An instant world (no index lag, no removals): every published video must be stored.
+        *("--no-index-lag", "--removal-share", "0"),
         *("--fault-rate", "0.5", "--fault-kinds", "slow", "--slow-seconds", "0.4"),
         env=env,
     )
@@ -126,7 +128,14 @@ def test_it_survives_sigkill_mid_poll_with_complete_consistent_data(tmp_path):
         == rows(db, "SELECT COUNT(*) FROM feed_video")[0][0]
     )
     covered_until = datetime.fromisoformat(covered).replace(tzinfo=UTC)
-    config = SimulatorConfig(seed=SEED, queries=("football",), history_hours=1, start=start)
+    config = SimulatorConfig(
+        seed=SEED,
+        queries=("football",),
+        history_hours=1,
+        start=start,
+        index_lag=NO_LAG,
+        removal_share=0,
+    )
     sim = Simulator(config, clock=lambda: datetime.now(UTC))
     published_by_then = {i for i, _ in sim.published("football", until=covered_until)}
     missing = published_by_then - set(stored)

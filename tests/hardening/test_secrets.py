@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 
 from feed import quota, services
 from feed.models import ApiKeyState, SearchQuery
-from feed.simulator import INJECTABLE_KINDS
+from simulator import INJECTABLE_KINDS
 
 # Shaped like real keys at run time; split in the source so no key-shaped string is in the tree.
 KEYS = [

@@ -9,7 +9,15 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from feed.simulator import FAULT_KINDS, Simulator, SimulatorConfig, fingerprint, server_url
+from simulator import (
+    DEFAULT_INDEX_LAG,
+    FAULT_KINDS,
+    NO_LAG,
+    Simulator,
+    SimulatorConfig,
+    fingerprint,
+    server_url,
+)
 
 
 class Command(BaseCommand):
@@ -63,6 +71,23 @@ class Command(BaseCommand):
             "and start give the same videos, in this process or in a test",
         )
         parser.add_argument(
+            "--no-index-lag",
+            action="store_true",
+            help="search shows every video the second it is published (default: as YouTube's "
+            "index does, most within minutes and a few only after hours; videos.list by id "
+            "always shows it at once)",
+        )
+        low, high = defaults.removal_after_hours
+        back = round(defaults.restore_share * 100)
+        parser.add_argument(
+            "--removal-share",
+            type=float,
+            default=defaults.removal_share,
+            help=f"share (0..1) of videos deleted or made private {low:g} to {high:g} hours after "
+            f"publishing: search and videos.list then leave them out; {back}%% of those come back "
+            "later (default: %(default)s; 0: none)",
+        )
+        parser.add_argument(
             "--daily-quota",
             type=int,
             default=settings.YOUTUBE_DAILY_QUOTA,
@@ -96,29 +121,11 @@ class Command(BaseCommand):
         parser.add_argument("--slow-seconds", type=float, default=defaults.slow_seconds)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            config = SimulatorConfig(
-                seed=options["seed"],
-                queries=tuple(options["queries"] or settings.YOUTUBE_QUERIES or ["football"]),
-                rate_per_minute=options["rate"],
-                burst_every_minutes=options["burst_every"],
-                burst_size=options["burst_size"],
-                history_hours=options["history_hours"],
-                start=options["start"],
-                daily_quota=options["daily_quota"],
-                invalid_keys=frozenset(options["invalid_keys"]),
-                disabled_keys=frozenset(options["disabled_keys"]),
-                key_invalid_form="old" if options["old_key_errors"] else "new",
-                fault_rate=options["fault_rate"],
-                fault_kinds=tuple(options["fault_kinds"]),
-                slow_seconds=options["slow_seconds"],
-            )
-        except ValueError as e:
-            raise CommandError(str(e)) from None
+        config = self.build_config(options)
 
         if options["verbosity"] >= 2:
             # Request lines, with each key=... replaced by its fingerprint.
-            logging.getLogger("feed.simulator").setLevel(logging.DEBUG)
+            logging.getLogger("simulator").setLevel(logging.DEBUG)
 
         simulator = Simulator(config)
         try:
@@ -141,6 +148,30 @@ class Command(BaseCommand):
         finally:
             server.server_close()
         self._report(simulator)
+
+    def build_config(self, options: dict[str, Any]) -> SimulatorConfig:
+        """The simulator the options ask for; defaults are the realistic YouTube."""
+        try:
+            return SimulatorConfig(
+                seed=options["seed"],
+                queries=tuple(options["queries"] or settings.YOUTUBE_QUERIES or ["football"]),
+                rate_per_minute=options["rate"],
+                burst_every_minutes=options["burst_every"],
+                burst_size=options["burst_size"],
+                history_hours=options["history_hours"],
+                start=options["start"],
+                daily_quota=options["daily_quota"],
+                invalid_keys=frozenset(options["invalid_keys"]),
+                disabled_keys=frozenset(options["disabled_keys"]),
+                key_invalid_form="old" if options["old_key_errors"] else "new",
+                fault_rate=options["fault_rate"],
+                fault_kinds=tuple(options["fault_kinds"]),
+                slow_seconds=options["slow_seconds"],
+                index_lag=NO_LAG if options["no_index_lag"] else DEFAULT_INDEX_LAG,
+                removal_share=options["removal_share"],
+            )
+        except ValueError as e:
+            raise CommandError(str(e)) from None
 
     def _report(self, simulator: Simulator) -> None:
         stats = simulator.stats

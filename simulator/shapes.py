@@ -1,13 +1,20 @@
-"""Error bodies of the YouTube Data API v3, as the built-in simulator sends them.
+"""The JSON the simulator sends: YouTube Data API v3 error bodies, search and video items.
 
-Copied from the documented shapes (shared/youtube/*.json at the time of writing) so that the
-product does not need those files at run time. Shapes marked "plausible" are not in that set; they
-follow the same front end's conventions (code, message, errors[], status).
+Error bodies are copied from the documented shapes (shared/youtube/*.json at the time of writing)
+so that the product does not need those files at run time. Shapes marked "plausible" are not in
+that set; they follow the same front end's conventions (code, message, errors[], status).
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+
+from simulator import content
+from simulator.content import Video
+from simulator.hashing import b64, digest
 
 _QUOTA_MESSAGE = (
     "The request cannot be completed because you have exceeded your "
@@ -253,3 +260,110 @@ def parameter_error(
             }
         },
     )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the HTTP layer sends: a status and a body, or nothing at all (a dropped connection)."""
+
+    status: int
+    body: bytes | None
+    delay_seconds: float = 0.0
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    # UTF-8 as Google sends it, not \u escapes: the client must cope with real bytes.
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def error_answer(shape: tuple[int, dict[str, Any]]) -> Answer:
+    status, body = shape
+    return Answer(status=status, body=encode(body))
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def escape(text: str) -> str:
+    """HTML-escape as YouTube does (&#39;, not Python's &#x27;)."""
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
+        text = text.replace(raw, entity)
+    return text.replace("'", "&#39;")
+
+
+def thumbnails(video: Video) -> dict[str, dict[str, Any]]:
+    suffix = "_live" if video.live_broadcast_content != "none" else ""
+    base = f"https://i.ytimg.com/vi/{video.id}"
+    return {
+        "default": {"url": f"{base}/default{suffix}.jpg", "width": 120, "height": 90},
+        "medium": {"url": f"{base}/mqdefault{suffix}.jpg", "width": 320, "height": 180},
+        "high": {"url": f"{base}/hqdefault{suffix}.jpg", "width": 480, "height": 360},
+    }
+
+
+def search_item(video: Video, *, with_snippet: bool) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "kind": "youtube#searchResult",
+        "etag": b64(digest(f"search:{video.id}", size=20))[:27],
+        "id": {"kind": "youtube#video", "videoId": video.id},
+    }
+    if with_snippet:
+        # Search snippets cut long descriptions; cut the plain text so no entity is split.
+        description = video.description
+        if len(description) > 160:
+            description = description[:157].rstrip() + "..."
+        published = rfc3339(video.published_at)
+        item["snippet"] = {
+            "publishedAt": published,
+            "channelId": video.channel_id,
+            "title": escape(video.title),
+            "description": escape(description),
+            "thumbnails": thumbnails(video),
+            "channelTitle": escape(video.channel_title),
+            "liveBroadcastContent": video.live_broadcast_content,
+            "publishTime": published,
+        }
+    return item
+
+
+def video_item(video: Video, *, parts: set[str], now: datetime) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "kind": "youtube#video",
+        "etag": b64(digest(f"video:{video.id}", size=20))[:27],
+        "id": video.id,
+    }
+    if "snippet" in parts:
+        item["snippet"] = {
+            "publishedAt": rfc3339(video.published_at),
+            "channelId": video.channel_id,
+            "title": escape(video.title),
+            "description": escape(video.description),
+            "thumbnails": thumbnails(video),
+            "channelTitle": escape(video.channel_title),
+            "categoryId": "17",
+            "liveBroadcastContent": video.live_broadcast_content,
+        }
+    if "contentDetails" in parts:
+        item["contentDetails"] = {
+            "duration": video.duration,
+            "dimension": "2d",
+            "definition": video.definition,
+            "caption": "true" if video.caption else "false",
+            "licensedContent": video.licensed_content,
+            "projection": "rectangular",
+        }
+    if "statistics" in parts:
+        item["statistics"] = statistics(video, now=now)
+    return item
+
+
+def statistics(video: Video, *, now: datetime) -> dict[str, str]:
+    views = content.view_count(video, at=now)
+    counts = {} if video.views_hidden else {"viewCount": str(views)}
+    if video.likes_per_mille is not None:
+        counts["likeCount"] = str(views * video.likes_per_mille // 1000)
+    counts["favoriteCount"] = "0"
+    if video.comments_per_mille is not None:
+        counts["commentCount"] = str(views * video.comments_per_mille // 1000)
+    return counts
