@@ -30,6 +30,8 @@ class SimulatorConfig:
     seed: int = 0
     queries: tuple[str, ...] = ("football",)
     rate_per_minute: float = 6.0  # steady videos per minute, per query
+    # Or one rate per query, in the order of `queries` (a busy query beside quiet ones).
+    query_rates: tuple[float, ...] = ()
     burst_every_minutes: float = 60.0  # 0 turns bursts off
     burst_size: int = 60  # more than a 50-result page on purpose
     burst_spread_seconds: float = 5.0
@@ -62,6 +64,7 @@ class SimulatorConfig:
         object.__setattr__(self, "invalid_keys", frozenset(self.invalid_keys))
         object.__setattr__(self, "disabled_keys", frozenset(self.disabled_keys))
         object.__setattr__(self, "fault_kinds", tuple(self.fault_kinds))
+        object.__setattr__(self, "query_rates", tuple(float(r) for r in self.query_rates))
         lag = tuple(tuple(float(x) for x in bucket) for bucket in self.index_lag)
         object.__setattr__(self, "index_lag", lag)
         for name in ("removal_after_hours", "restore_after_hours"):
@@ -71,6 +74,10 @@ class SimulatorConfig:
     @property
     def bursts_on(self) -> bool:
         return self.burst_every_minutes > 0 and self.burst_size > 0
+
+    def rate(self, index: int) -> float:
+        """Steady videos per minute of the query at `index`."""
+        return self.query_rates[index] if self.query_rates else self.rate_per_minute
 
 
 def query_key(query: str) -> str:
@@ -84,8 +91,12 @@ def _validate(config: SimulatorConfig) -> None:
         raise ValueError(f"queries must be distinct and non-empty, got {config.queries!r}")
     if len(names) > 256:
         raise ValueError("at most 256 queries: the query index is 8 bits of each video id")
-    if config.rate_per_minute <= 0:
-        raise ValueError("rate_per_minute must be above 0 (use a small rate for a quiet stream)")
+    if config.rate_per_minute <= 0 or any(rate <= 0 for rate in config.query_rates):
+        raise ValueError("rates must be above 0 (use a small rate for a quiet stream)")
+    if config.query_rates and len(config.query_rates) != len(names):
+        raise ValueError(
+            f"query_rates needs one rate per query: {len(config.query_rates)} for {len(names)}"
+        )
     if config.burst_every_minutes < 0 or config.burst_size < 0:
         raise ValueError("burst_every_minutes and burst_size must be 0 (off) or positive")
     if config.bursts_on and config.burst_spread_seconds >= config.burst_every_minutes * 60:

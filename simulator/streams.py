@@ -86,7 +86,7 @@ def build(config: SimulatorConfig) -> list[Stream]:
     streams: list[Stream] = []
     for index, query in enumerate(config.queries):
         salt = f"{config.seed}:{query_key(query)}"
-        slot_ms = max(1, round(60_000 / config.rate_per_minute))
+        slot_ms = max(1, round(60_000 / config.rate(index)))
         streams.append(Stream(index, STEADY, Steady(salt=f"{salt}:steady", slot_ms=slot_ms)))
         if config.bursts_on:
             period_ms = round(config.burst_every_minutes * 60_000)

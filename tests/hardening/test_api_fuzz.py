@@ -118,7 +118,10 @@ def test_it_answers_every_generated_request_as_documented(
 
     fuzz()
     if operation_id != "health":
-        # The generator reached the API's logic, not only its front door.
-        assert 200 in seen, seen
         if mode == GenerationMode.NEGATIVE:
             assert 400 in seen, seen
+        else:
+            # The generator reached the API's logic, not only its front door. (Not asked of
+            # negative cases: a 200 among them is luck, an invalid value the API ignores, and
+            # with 40 of them the draws of other tests in the same process decided it.)
+            assert 200 in seen, seen

@@ -45,6 +45,8 @@ def test_it_takes_lists_for_the_lag_and_no_lag_at_all():
         ({"restore_share": -0.1}, "restore_share"),
         ({"removal_after_hours": (48, 1)}, "removal_after_hours"),
         ({"restore_after_hours": (1,)}, "restore_after_hours"),
+        ({"query_rates": (1.0,), "queries": ("a", "b")}, "one rate per query: 1 for 2"),
+        ({"query_rates": (1.0, 0.0), "queries": ("a", "b")}, "rates must be above 0"),
     ],
 )
 def test_it_rejects_a_lag_or_removal_setting_that_makes_no_sense(fields, message):

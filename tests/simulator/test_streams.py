@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,6 +62,15 @@ def test_it_publishes_a_year_at_the_configured_rate_without_storing_it():
 
     assert abs(count - 365 * 24 * (6 * 60 + 60)) <= 61
     assert len(json.loads(first.body)["items"]) == 50
+
+
+def test_each_query_can_have_its_own_rate():
+    config = SimulatorConfig(
+        queries=("busy", "quiet"), query_rates=(0.5, 0.01), burst_size=0, history_hours=24
+    )
+    simulator = Simulator(config, clock=ManualClock(SIMULATOR_START))
+    assert simulator.count_published("busy") == pytest.approx(720, abs=1)
+    assert simulator.count_published("quiet") == pytest.approx(14, abs=1)
 
 
 @settings(max_examples=40, deadline=None)
