@@ -1,8 +1,15 @@
 """A virtual quota day: 24 hours of the YouTube simulator, polled by the project's own code.
 
-Not a test: it prints a markdown table and asserts nothing. Usage (3 to 4 minutes, most of
+Not a test: it prints markdown tables and asserts nothing. Usage (3 to 4 minutes, most of
 it scenario (c)'s 25,920 calls; `--skip-original` leaves it out):
     DEBUG=1 .venv/bin/python bench/quota_day.py [--rate 0.5] [--burst-every 240] [--seed 1]
+
+`--as-youtube-behaves` runs the other day instead (about 3 minutes): YouTube as it really
+behaves, with the simulator's realistic search-index lag (60% of videos searchable within 3 min,
+25% in 3-30 min, 12% in 30 min-3 h, 3% in 3-6 h), removals (2%, some coming back) and growing
+view counts, on three queries of very different rates (30, 6 and 0.5 videos an hour), with the
+worker's checks running every minute; for 1 key and 3 keys, and against today's fixed 10-minute
+overlap without re-walks or checks (FETCH_REWALKS empty, YOUTUBE_CHECK_PERCENT 0).
 
 A ManualClock, shared by the simulator and the poll code, walks one Pacific day minute by minute.
 Each minute asks `services.due_polls()` what to start within the minute, as the Huey scheduler
@@ -404,6 +411,177 @@ def print_header(config: SimulatorConfig) -> None:
     )
 
 
+# -- YouTube as it really behaves: index lag, removals, growing counts -------------------------
+
+BEHAVING_RATES = (30 / 60, 6 / 60, 0.5 / 60)  # videos a minute: a busy query and two quiet ones
+SETTLED = timedelta(hours=4)  # searchable this long before the end: it must have been stored
+REMOVED_FOR = timedelta(hours=6)  # removed this long before the end: it must have left
+AGED = timedelta(hours=12)  # published this long before the end: its views must be fresh
+
+
+@dataclass
+class Behaved:
+    name: str
+    keys: list[str]
+    settled: int = 0  # videos of the day searchable >= SETTLED before the end, still up
+    stored: int = 0  # of those
+    late_found: int = 0  # videos re-walks found (FetchRun.late_videos)
+    lags: list[float] = field(default_factory=list)  # minutes, searchable -> stored
+    removed: int = 0  # stored videos removed >= REMOVED_FOR before the end, still removed
+    still_listed: int = 0  # of those, still listed at the end
+    aged: int = 0  # stored videos >= AGED old, up, with a view count on YouTube
+    fresh_views: int = 0  # of those, stored views within 2x of the true count
+    units: dict[str, int] = field(default_factory=dict)
+    check_units: int = 0
+    said: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def run_behaving(
+    name: str,
+    *,
+    keys: list[str],
+    config: SimulatorConfig,
+    start: datetime,
+    end: datetime,
+    rewalks: bool,
+) -> Behaved:
+    from django.test import override_settings
+
+    from feed import clock as feed_clock
+    from feed import quota, services
+    from feed.clock import ManualClock
+    from feed.models import FetchRun, QuotaUsage, SearchQuery, Video
+    from simulator import Simulator
+
+    reset_database()
+    clock = ManualClock(start)
+    simulator = Simulator(config, clock=clock)
+    began = time.perf_counter()
+    # Today's fixed overlap: no re-walks, no checks.
+    extra = {} if rewalks else {"FETCH_REWALKS": "", "YOUTUBE_CHECK_PERCENT": 0}
+    with simulator.serve() as url, feed_clock.use(clock):
+        override = override_settings(**fetch_settings(url, keys=keys), **extra)
+        override.enable()
+        services.sync_configured_queries()
+        SearchQuery.objects.update(covered_until=start, created_at=start - timedelta(days=1))
+        minute = start
+        while minute < end:
+            clock.set(minute)
+            for query, delay in sorted(services.due_polls(now=minute), key=lambda due: due[1]):
+                clock.set(minute + timedelta(seconds=delay))
+                if worker_would_poll(query.pk, now=clock()):
+                    services.fetch_query(SearchQuery.objects.get(pk=query.pk), clock=clock)
+            if rewalks:
+                clock.set(minute + timedelta(seconds=59))
+                services.check_videos(clock=clock)  # the worker's round, once a minute
+            minute += timedelta(minutes=1)
+        clock.set(end)
+        outcome = Behaved(name=name, keys=keys)
+        outcome.said = [
+            services.pacing(now=end - timedelta(minutes=1)).sentence
+        ] + services.coverage(now=end - timedelta(minutes=1))
+        stored = {
+            v.youtube_id: v
+            for v in Video.objects.only(
+                "youtube_id", "first_seen_at", "removed_at", "view_count", "published_at"
+            )
+        }
+        for text in QUERIES:
+            for youtube_id, published_at in simulator.published(text, since=start, until=end):
+                up = not simulator.is_removed(youtube_id, at=end)
+                seen = simulator.searchable_at(youtube_id)
+                video = stored.get(youtube_id)
+                if up and seen is not None and seen <= end - SETTLED:
+                    outcome.settled += 1
+                    if video is not None:
+                        outcome.stored += 1
+                        lag = (video.first_seen_at - seen).total_seconds() / 60
+                        outcome.lags.append(max(0.0, lag))
+                if video is None:
+                    continue
+                if simulator.is_removed(youtube_id, at=end - REMOVED_FOR) and not up:
+                    outcome.removed += 1
+                    outcome.still_listed += video.removed_at is None
+                true_views = simulator.view_count(youtube_id, at=end)
+                if up and published_at <= end - AGED and true_views and video.view_count:
+                    outcome.aged += 1
+                    outcome.fresh_views += true_views / 2 <= video.view_count <= true_views * 2
+        outcome.late_found = sum(FetchRun.objects.values_list("late_videos", flat=True))
+        day = quota.pacific_day(start)
+        outcome.units = {key: simulator.stats.units[(key, day)] for key in keys}
+        outcome.check_units = sum(
+            QuotaUsage.objects.filter(day=day).values_list("check_units", flat=True)
+        )
+        override.disable()
+    outcome.seconds = time.perf_counter() - began
+    return outcome
+
+
+def print_behaving(outcomes: list[Behaved]) -> None:
+    print(
+        "| scenario | searchable >= 4 h before the end: stored / all (lost) | found late by "
+        "re-walks | lag searchable -> stored, median / p95 (min) | removed >= 6 h and still "
+        "listed | views >= 12 h old within 2x | max units per key (budget) | of them on checks |"
+    )
+    print("|---|" + "---:|" * 7)
+    for o in outcomes:
+        median = statistics.median(o.lags) if o.lags else float("nan")
+        p95 = percentile(o.lags, 0.95) if o.lags else float("nan")
+        fresh = 100 * o.fresh_views / o.aged if o.aged else float("nan")
+        print(
+            f"| {o.name} | {o.stored:,} / {o.settled:,} ({o.settled - o.stored:,}) "
+            f"| {o.late_found:,} | {median:.1f} / {p95:.1f} "
+            f"| {o.still_listed:,} of {o.removed:,} "
+            f"| {fresh:.1f}% ({o.fresh_views:,} of {o.aged:,}) "
+            f"| {max(o.units.values()):,} ({BUDGET:,}) | {o.check_units:,} |"
+        )
+    print()
+    for o in outcomes:
+        print(f"- {o.name} (ran in {o.seconds:.0f} s) said at the end of the day:")
+        for line in o.said:
+            print(f"  - {line}")
+
+
+def main_behaving(args: argparse.Namespace) -> None:
+    from feed import quota
+    from simulator import SimulatorConfig
+
+    start = DAY.astimezone(UTC)
+    end = quota.next_reset(start)
+    config = SimulatorConfig(
+        seed=args.seed,
+        queries=QUERIES,
+        query_rates=BEHAVING_RATES,
+        burst_every_minutes=0,
+        history_hours=1,
+        start=start,
+        daily_quota=BUDGET,
+    )
+    rates = ", ".join(f"{q} {r * 60:g}/h" for q, r in zip(QUERIES, BEHAVING_RATES, strict=True))
+    print(f"# YouTube as it behaves: {DAY:%Y-%m-%d} 00:00-24:00 America/Los_Angeles\n")
+    print(
+        f"- environment: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs; "
+        f"queries {rates}; simulator seed {args.seed}: its default index lag, removals "
+        f"({config.removal_share:.0%} of videos, 1-48 h after publishing, "
+        f"{config.restore_share:.0%} of them back 1-24 h later) and view counts"
+    )
+    print(
+        "- searchable: when the simulator's search first shows a video; 'stored / all' counts "
+        "the day's videos searchable at least 4 h before midnight and not removed at midnight; "
+        "lag is first stored minus searchable; removed: stored videos removed at least 6 h "
+        "before midnight and still removed then; views: stored videos published at least 12 h "
+        "before midnight, still up, whose stored count is within half to twice the true one\n"
+    )
+    day = {"config": config, "start": start, "end": end}
+    outcomes = [
+        run_behaving("(a) project, 1 key", keys=list(KEYS[:1]), rewalks=True, **day),
+        run_behaving("(b) project, 3 keys", keys=list(KEYS), rewalks=True, **day),
+        run_behaving("(c) fixed 10 min overlap, 3 keys", keys=list(KEYS), rewalks=False, **day),
+    ]
+    print_behaving(outcomes)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=0.5, help="steady videos a minute, per query")
@@ -413,10 +591,18 @@ def main() -> None:
     parser.add_argument(
         "--skip-original", action="store_true", help="leave out scenario (c), the slow one"
     )
+    parser.add_argument(
+        "--as-youtube-behaves",
+        action="store_true",
+        help="the day with index lag, removals and growing counts instead (see above)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="quota_day-") as directory:
         configure_django(directory)
+        if args.as_youtube_behaves:
+            main_behaving(args)
+            return
         from feed import quota
         from simulator import NO_LAG, SimulatorConfig
 

@@ -338,7 +338,7 @@ class CheckRound:
     removed: int = 0  # videos YouTube no longer lists, newly tombstoned
     restored: int = 0  # tombstoned videos it lists again
     calls: int = 0
-    overdue: int = 0  # videos due before this round began that it left for later
+    more_due: bool = False  # videos due now were left for the next rounds
     error: str = ""
 
 
@@ -350,7 +350,7 @@ def check_videos(*, clock: Clock = feed_clock.now, endpoint: str | None = None) 
     calls = checks_allowed(now=now)
     due = Video.objects.filter(check_due_at__lte=now).order_by("check_due_at")
     rows = list(due.values_list("youtube_id", "removed_at")[: calls * youtube.MAX_RESULTS + 1])
-    result.overdue = max(0, len(rows) - calls * youtube.MAX_RESULTS)
+    result.more_due = len(rows) > calls * youtube.MAX_RESULTS
     rows = rows[: calls * youtube.MAX_RESULTS]
     caller = Caller(
         clock=clock,
@@ -366,7 +366,7 @@ def check_videos(*, clock: Clock = feed_clock.now, endpoint: str | None = None) 
         except (NoUsableKey, youtube.YouTubeError) as e:
             # The rest stay due: the next round takes them first.
             result.error = str(e)
-            result.overdue += len(rows) - start
+            result.more_due = True
             break
         store.record_details(details, asked=ids, now=clock())
         result.calls += 1

@@ -164,7 +164,7 @@ def check_videos() -> None:
             done.calls,
             done.removed,
             done.restored,
-            f", {done.overdue} overdue" if done.overdue else "",
+            ", more are due" if done.more_due else "",
             f", stopped: {done.error}" if done.error else "",
         )
 

@@ -158,3 +158,20 @@ def test_it_merges_the_search_index_every_five_minutes(add_videos):
     tasks.merge_search_index()  # immediate mode: runs here
     assert search.merge_index(max_steps=1000) == 0  # the task left nothing to fold in
     assert search.index_segments() == (1 if connection.vendor == "sqlite" else None)
+
+
+def test_the_check_task_runs_a_round_and_skips_while_another_runs(fetching, simulator, caplog):
+    from feed.models import Video
+    from tests.fixtures.fetching import poll
+
+    poll(simulator)
+    Video.objects.update(check_due_at=simulator.now())
+    with tasks.lease("check-videos", seconds=60):
+        tasks.check_videos.call_local()
+    assert (
+        not Video.objects.exclude(checked_at=None).exclude(checked_at__lt=simulator.now()).count()
+    )
+    tasks.check_videos.call_local()
+    assert Video.objects.filter(checked_at=simulator.now()).exists()
+    assert "checks skipped: the previous round is still running" in caplog.text
+    assert "checked " in caplog.text
