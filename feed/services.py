@@ -453,35 +453,43 @@ def coverage(*, now: datetime, plan: quota.Pacing | None = None) -> list[str]:
             f"more than {quota.humanise(settings.FETCH_OVERLAP_SECONDS)} late is never stored"
         ]
     plan = plan or pacing(now=now)
+    per_key = (settings.YOUTUBE_DAILY_QUOTA - keys.check_budget()) / settings.YOUTUBE_SEARCH_COST
+    rates = videos_per_hour(now=now)
+    overlap = settings.FETCH_OVERLAP_SECONDS
+
+    def keys_for(interval: float, *, with_rewalks: bool = True) -> dict[str, float]:
+        walks = tiers if with_rewalks else []
+        return {
+            text: rewalks.pages_per_day(
+                walks, videos_per_hour=rate, interval=interval, overlap=overlap
+            )
+            / per_key
+            for text, rate in rates.items()
+        }
+
+    def each(needs: dict[str, float]) -> str:
+        ranked = sorted(needs.items(), key=lambda item: -item[1])
+        return ", ".join(f"{text!r} ({rates[text]:g} videos/h) {need:.2f}" for text, need in ranked)
+
     lines = []
     if not plan.paused:
-        caught = rewalks.caught_lag(tiers, interval=plan.interval_seconds)
+        interval = plan.interval_seconds
+        caught = rewalks.caught_lag(tiers, interval=interval)
         lines.append(
-            f"with a poll every {quota.humanise(plan.interval_seconds)}, re-walks catch videos "
+            f"with a poll every {quota.humanise(interval)}, re-walks catch videos "
             f"that YouTube's search shows up to {quota.humanise(caught.total_seconds())} late"
         )
+        plain = keys_for(interval, with_rewalks=False)
+        extra = {text: need - plain[text] for text, need in keys_for(interval).items()}
+        lines.append(f"at that pace the re-walks cost, in keys' daily units: {each(extra)}")
     wanted = settings.FETCH_INTERVAL_SECONDS
-    per_key = (settings.YOUTUBE_DAILY_QUOTA - keys.check_budget()) / settings.YOUTUBE_SEARCH_COST
-    needs = {
-        text: rewalks.pages_per_day(
-            tiers,
-            videos_per_hour=rate,
-            interval=wanted,
-            overlap=settings.FETCH_OVERLAP_SECONDS,
-        )
-        / per_key
-        for text, rate in videos_per_hour(now=now).items()
-    }
+    needs = keys_for(wanted)
     if sum(needs.values()) > plan.usable_keys:
         caught = rewalks.caught_lag(tiers, interval=wanted)
-        each = ", ".join(
-            f"{text!r} ({rate:.1f} keys)"
-            for text, rate in sorted(needs.items(), key=lambda i: -i[1])
-        )
         lines.append(
             f"catching videos up to {quota.humanise(caught.total_seconds())} late with a poll "
             f"every {quota.humanise(wanted)} needs {math.ceil(sum(needs.values()))} keys, "
-            f"{plan.usable_keys} usable: {each}"
+            f"{plan.usable_keys} usable; in keys: {each(needs)}"
         )
     return lines
 

@@ -64,3 +64,32 @@ def test_a_quiet_query_re_walks_for_one_page_and_a_busy_one_pays_per_page():
     busy = rewalks.pages_per_day(TIERS, videos_per_hour=30, interval=1200, overlap=600)
     # 8 walks of 12 h (360 videos: 8 pages), 16 of 4 h (3 pages), 48 of 1 h (1 page).
     assert busy == 8 * 8 + 16 * 3 + 48 * 1
+
+
+def test_it_says_what_the_re_walks_catch_and_what_the_keys_cannot_pay(settings, add_videos):
+    from feed import services
+    from tests.fixtures.videos import FakeSnippet
+
+    settings.YOUTUBE_API_KEYS = ["one-key-for-the-advice"]
+    settings.DEMO_MODE = False
+    settings.YOUTUBE_QUERIES = ["football"]
+    settings.FETCH_INTERVAL_SECONDS = 60
+    settings.YOUTUBE_DAILY_QUOTA = 10_000
+    settings.FETCH_REWALKS = "1h:20m,4h:1h,12h:3h"
+    # 30 videos an hour over the last day.
+    add_videos(
+        *[FakeSnippet(published_at=NOW - timedelta(minutes=2 * i)) for i in range(720)],
+        query="football",
+    )
+    lines = services.coverage(now=NOW)
+    assert len(lines) == 3, lines
+    assert lines[0].startswith("with a poll every ") and "re-walks catch videos" in lines[0]
+    assert lines[1].startswith("at that pace the re-walks cost, in keys' daily units: 'football'")
+    # 1,440 polls a day at 60 s, and their re-walks: far more than one key pays for.
+    assert "late with a poll every 1 min needs 17 keys" in lines[2]
+    assert "1 usable; in keys: 'football' (30 videos/h)" in lines[2]
+    settings.FETCH_REWALKS = ""
+    assert services.coverage(now=NOW) == [
+        "re-walks are off (FETCH_REWALKS is empty): a video that YouTube's search shows more "
+        "than 10 min late is never stored"
+    ]
