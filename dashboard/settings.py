@@ -342,8 +342,10 @@ if REDIS_URL:
     }
 else:
     # Its own file, never Django's database file: the queue's writes must not contend with ours.
+    # Opened at its first use, not while Django sets up (feed/queue.py): the web process boots
+    # and serves with that file on a full disk.
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "feed.queue.SqliteHuey",
         "name": "feed",
         "filename": env("HUEY_SQLITE_PATH", str(BASE_DIR / "huey.sqlite3")),
         "immediate": False,
