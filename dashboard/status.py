@@ -35,6 +35,9 @@ REASONS = {
     "transportError": "the connection to YouTube failed",
     "backendError": "YouTube had an internal error",
     "malformedResponse": "YouTube sent an answer we could not read",
+    # Ours, not YouTube's (feed.services.fetch_query).
+    "databaseError": "our database refused a write (a full disk?)",
+    "internalError": "the poll failed on our side",
 }
 
 
