@@ -236,6 +236,10 @@ def cases(url: str, size: int) -> dict[str, dict[str, Any]]:
             "headers": {"HX-Request": "true"},
             "kind": "dashboard",
         },
+        # Every figure of the last day (issue 16: 174-224 ms on SQLite, uncached, at 20k videos
+        # stored in the last day). Seeded videos are first seen when the dataset is built, so
+        # a dataset older than a day shows a cheaper page: rebuild it to measure this case.
+        "status page": {"path": "/status", "kind": "status"},
         "trivial Django view": {"path": FLOOR_VIEW, "kind": "floor"},
     }
 
@@ -299,10 +303,19 @@ def floors(url: str, spec: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def measure_dataset(
-    backend: Backend, size: int, *, repeats: int, seconds: float, log: Path
+    backend: Backend,
+    size: int,
+    *,
+    repeats: int,
+    seconds: float,
+    log: Path,
+    only: list[str] | None = None,
 ) -> dict[str, Any]:
     url = backend.ensure(size)
     spec = cases(url, size)
+    if only:
+        # The trivial view stays: every case's ratios are taken against it.
+        spec = {n: c for n, c in spec.items() if c["kind"] == "floor" or any(o in n for o in only)}
     runs: list[dict[str, Any]] = []
     for repeat in range(repeats):
         server = Server(url, log)
@@ -569,6 +582,9 @@ def main() -> None:
         "when it is a postgres:// URL)",
     )
     parser.add_argument("--pg-only", action="store_true", help="skip SQLite")
+    parser.add_argument(
+        "--cases", nargs="+", metavar="TEXT", help="only the cases whose name contains a TEXT"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
@@ -585,7 +601,12 @@ def main() -> None:
     for backend in backends:
         for size in sorted(args.sizes):
             result = measure_dataset(
-                backend, size, repeats=args.repeats, seconds=args.duration, log=log
+                backend,
+                size,
+                repeats=args.repeats,
+                seconds=args.duration,
+                log=log,
+                only=args.cases,
             )
             all_rows[(backend.name, size)] = summarize(result)
             extras[(backend.name, size)] = {
