@@ -26,7 +26,9 @@ OVERDUE_AFTER = timedelta(minutes=5)
 KEEP_SECONDS = 300
 # A computation that died (its process killed) stops holding the others off after this long.
 COMPUTING_SECONDS = 30
-CACHE_KEY = "status-page"
+# Shared by processes of different releases during a deploy (Redis): a new one must not read a
+# Page pickled by the old code. Bump the number when Page, or a dataclass it holds, changes.
+CACHE_KEY = "status-page.1"
 COMPUTING_KEY = "status-page.computing"
 
 # YouTube's and our reason strings, in plain words; the stored message follows them.
