@@ -281,7 +281,8 @@ def fetch_query(
     after_page: Callable[[], None] | None = None,
 ) -> FetchRun:
     """One poll of `query` (see the module docstring). Never raises a YouTube error: every
-    outcome, failures included, is in the returned FetchRun. `after_page` is called after each
+    outcome, failures included, is in the returned FetchRun. Any other error (our database's:
+    a full disk) is recorded in the run as well, then raised. `after_page` is called after each
     page is stored (the worker renews its lease on the query there)."""
     now = clock()
     run = FetchRun.objects.create(query=query, started_at=now)
