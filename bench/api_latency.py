@@ -64,6 +64,8 @@ def environment(path: Path) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         # One client measuring as fast as it can: no per-client limits.
         "RATE_LIMITS": "0",
+        # The status page is a benchmark case: served to anonymous clients whatever the mode.
+        "STATUS_PUBLIC": "1",
     }
 
 

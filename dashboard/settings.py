@@ -275,6 +275,11 @@ YOUTUBE_API_ENDPOINT = env(
     "YOUTUBE_API_ENDPOINT",
     f"http://127.0.0.1:{SIMULATOR_PORT}" if DEMO_MODE else "https://youtube.googleapis.com",
 )
+# The status page shows the last error of each poll, which can name endpoints and OS errors:
+# public in demo mode (nothing there is anyone's), staff only (an admin login) otherwise.
+STATUS_PUBLIC = envbool("STATUS_PUBLIC", "1" if DEMO_MODE else "0")
+# Its figures are computed at most once per this many seconds (dashboard/status.py); 0: per view.
+STATUS_CACHE_SECONDS = envint("STATUS_CACHE_SECONDS", "5")
 FETCH_INTERVAL_SECONDS = envint("FETCH_INTERVAL_SECONDS", "10", minimum=1)
 FETCH_MAX_PAGES = envint("FETCH_MAX_PAGES", "5", minimum=1)  # search pages (of 50) per poll at most
 FETCH_OVERLAP_SECONDS = envint("FETCH_OVERLAP_SECONDS", "600")
@@ -319,6 +324,17 @@ if REDIS_URL.startswith("rediss://") and "ssl_cert_reqs=" not in REDIS_URL:
 # request would take the write lock the worker needs.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The status page's figures: computed once every few seconds by one of all the processes
+    # with Redis, by each process without it.
+    "status": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "status",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "status"}
+    ),
     "ratelimit": (
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -342,8 +358,10 @@ if REDIS_URL:
     }
 else:
     # Its own file, never Django's database file: the queue's writes must not contend with ours.
+    # Opened at its first use, not while Django sets up (feed/queue.py): the web process boots
+    # and serves with that file on a full disk.
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "feed.queue.SqliteHuey",
         "name": "feed",
         "filename": env("HUEY_SQLITE_PATH", str(BASE_DIR / "huey.sqlite3")),
         "immediate": False,

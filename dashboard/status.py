@@ -1,22 +1,35 @@
 """What the status page shows: per query, per key, and videos stored per hour. A constant
-number of queries whatever the number of queries, keys or videos."""
+number of queries whatever the number of queries, keys or videos, computed at most once every
+STATUS_CACHE_SECONDS by all the processes that share the "status" cache."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.cache import caches
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncHour
 
 from dashboard import display
-from feed import discovery, keys, quota
+from feed import discovery, keys, quota, services
 from feed.models import FetchRun, SearchQuery, Video
 
 # Overdue checks counted at most: a bound on what one view of the page reads.
 SAMPLE_AT_MOST = 50_000
 # A check this late is overdue (a round runs every minute).
 OVERDUE_AFTER = timedelta(minutes=5)
+
+# The cached figures are kept this long by the cache itself (wall time), so a copy to show while
+# they are computed again is there; whether they are fresh is decided by the product's clock.
+KEEP_SECONDS = 300
+# A computation that died (its process killed) stops holding the others off after this long.
+COMPUTING_SECONDS = 30
+# Shared by processes of different releases during a deploy (Redis): a new one must not read a
+# Page pickled by the old code. Bump the number when Page, or a dataclass it holds, changes.
+CACHE_KEY = "status-page.1"
+COMPUTING_KEY = "status-page.computing"
 
 # YouTube's and our reason strings, in plain words; the stored message follows them.
 REASONS = {
@@ -35,6 +48,9 @@ REASONS = {
     "transportError": "the connection to YouTube failed",
     "backendError": "YouTube had an internal error",
     "malformedResponse": "YouTube sent an answer we could not read",
+    # Ours, not YouTube's (feed.services.fetch_query).
+    "databaseError": "our database refused a write (a full disk?)",
+    "internalError": "the poll failed on our side",
 }
 
 
@@ -266,3 +282,62 @@ def check_summary(*, now: datetime, statuses: list[keys.KeyStatus]) -> Checks:
         units_today=sum(s.check_units_today for s in statuses),
         budget=keys.check_budget() * len(statuses),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Everything the status page shows, as of `computed_at`."""
+
+    computed_at: datetime
+    stored_hour: int
+    stored_day: int
+    queries: list[QueryRow]
+    keys: list[KeyRow]
+    checks: Checks
+    pacing: str
+    coverage: list[str]
+    chart: Chart
+
+
+def compute(*, now: datetime) -> Page:
+    hour, day = stored_totals(now=now)
+    plan = services.pacing(now=now)
+    statuses = keys.statuses(now=now)
+    return Page(
+        computed_at=now,
+        stored_hour=hour,
+        stored_day=day,
+        queries=query_rows(now=now),
+        keys=key_rows(statuses=statuses),
+        checks=check_summary(now=now, statuses=statuses),
+        pacing=sentence(plan.sentence),
+        coverage=[sentence(line) for line in services.coverage(now=now, plan=plan)],
+        chart=hourly_chart(now=now),
+    )
+
+
+def sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
+
+
+def page(*, now: datetime) -> Page:
+    """The page as computed at most STATUS_CACHE_SECONDS before `now` (0: now). One request at a
+    time computes it (over every process, where the cache is Redis); the others meanwhile show
+    the previous figures, so a flood of views costs one computation every few seconds."""
+    seconds = settings.STATUS_CACHE_SECONDS
+    if not seconds:
+        return compute(now=now)
+    cache = caches["status"]
+    cached: Page | None = cache.get(CACHE_KEY)
+    if cached is not None and timedelta(0) <= now - cached.computed_at < timedelta(seconds=seconds):
+        return cached
+    computing = cache.add(COMPUTING_KEY, True, timeout=COMPUTING_SECONDS)
+    if not computing and cached is not None:
+        return cached
+    try:
+        fresh = compute(now=now)
+        cache.set(CACHE_KEY, fresh, timeout=max(KEEP_SECONDS, 2 * seconds))
+    finally:
+        if computing:
+            cache.delete(COMPUTING_KEY)
+    return fresh

@@ -8,6 +8,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,7 +20,7 @@ from django_htmx.http import push_url
 
 from dashboard import display, status
 from dashboard.filters import SORT_CHOICES, WHEN_CHOICES, GridFilter
-from feed import api, clock, keys, pagination, services
+from feed import api, clock, pagination
 from feed.models import SearchQuery, Video
 
 PAGE_SIZE = 24
@@ -182,29 +183,14 @@ def parse_since(raw: str | None) -> int | None:
 
 @require_safe
 def status_page(request: HttpRequest) -> HttpResponse:
-    now = clock.now()
-    hour, day = status.stored_totals(now=now)
-    plan = services.pacing(now=now)
-    sentence = plan.sentence
-    key_statuses = keys.statuses(now=now)
+    # Its error texts name endpoints and OS errors: staff only, unless STATUS_PUBLIC.
+    if not settings.STATUS_PUBLIC and not request.user.is_staff:
+        return redirect_to_login(request.get_full_path(), login_url=reverse("admin:login"))
+    page = status.page(now=clock.now())
     return render(
         request,
         "dashboard/status.html",
-        {
-            **base_context(),
-            "now": now,
-            "queries": status.query_rows(now=now),
-            "keys": status.key_rows(statuses=key_statuses),
-            "checks": status.check_summary(now=now, statuses=key_statuses),
-            "coverage": [
-                c[:1].upper() + c[1:] + "." for c in services.coverage(now=now, plan=plan)
-            ],
-            "stored_hour": hour,
-            "stored_day": day,
-            "pacing": sentence[:1].upper() + sentence[1:] + ".",
-            "chart": status.hourly_chart(now=now),
-            "simulator_port": settings.SIMULATOR_PORT,
-        },
+        {**base_context(), "page": page, "simulator_port": settings.SIMULATOR_PORT},
     )
 
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count, Sum
 
 from feed import checks, keys, quota, rewalks, store, youtube
@@ -94,9 +94,11 @@ class Caller:
         raise NoUsableKey(no_key_message(now=now, cost=cost, check=self.check))
 
     def spend(self, key: str, cost: int) -> None:
-        keys.charge(key, units=cost, now=self.clock(), check=self.check)
+        # Counted before the ledger's write: YouTube charged the call even if that write fails
+        # (a full disk), and the run then records what the ledger could not.
         self.units += cost
         self.prints.add(youtube.fingerprint(key))
+        keys.charge(key, units=cost, now=self.clock(), check=self.check)
 
 
 @dataclass
@@ -279,7 +281,8 @@ def fetch_query(
     after_page: Callable[[], None] | None = None,
 ) -> FetchRun:
     """One poll of `query` (see the module docstring). Never raises a YouTube error: every
-    outcome, failures included, is in the returned FetchRun. `after_page` is called after each
+    outcome, failures included, is in the returned FetchRun. Any other error (our database's:
+    a full disk) is recorded in the run as well, then raised. `after_page` is called after each
     page is stored (the worker renews its lease on the query there)."""
     now = clock()
     run = FetchRun.objects.create(query=query, started_at=now)
@@ -322,12 +325,38 @@ def fetch_query(
     except youtube.YouTubeError as e:
         poll.note(e.reason, str(e))
         logger.warning("poll of %r stopped: %s", query.text, e)
-    run.finished_at = clock()
+    except Exception as e:
+        # Not YouTube's: our side failed, e.g. a write on a full disk ("database or disk is
+        # full"). The run says why and what it spent, then the error goes on to the log. What
+        # the poll stored is kept, its walk state with it, and its new videos are due for a
+        # check at once (check_due_at), which fetches the details the poll did not.
+        poll.note("databaseError" if isinstance(e, DatabaseError) else "internalError", repr(e))
+        try:
+            finish_run(poll, now=now)
+        except DatabaseError as unrecorded:
+            logger.error(
+                "poll of %r failed (%r) and could not be recorded (%r): run %d, %d pages, "
+                "%d units on %s",
+                query.text,
+                e,
+                unrecorded,
+                run.pk,
+                run.pages,
+                run.units,
+                run.key_fingerprints or "no key",
+            )
+        raise
+    finish_run(poll, now=now)
+    return run
+
+
+def finish_run(poll: Poll, *, now: datetime) -> None:
+    run = poll.run
+    run.finished_at = poll.clock()
     run.key_fingerprints = ",".join(sorted(poll.caller.prints))
     run.save()
-    SearchQuery.objects.filter(pk=query.pk).update(last_polled_at=now)
-    query.last_polled_at = now
-    return run
+    SearchQuery.objects.filter(pk=poll.query.pk).update(last_polled_at=now)
+    poll.query.last_polled_at = now
 
 
 @dataclass

@@ -21,6 +21,13 @@ def no_rate_limits(settings) -> None:
     settings.RATELIMIT_ENABLE = False
 
 
+@pytest.fixture(autouse=True)
+def no_status_cache(settings) -> None:
+    # Tests read the status page's figures fresh after changing the data; the cache's own tests
+    # (tests/dashboard/test_status.py) turn it on, on a cleared cache, and move the clock.
+    settings.STATUS_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def add_videos(db) -> Callable[..., list[FakeSnippet]]:
     """add_videos(n, **fields) or add_videos(snippet, ...): store videos, return the snippets.

@@ -77,3 +77,33 @@ def test_it_rejects_a_rate_limit_that_is_not_a_rate(value):
 def test_it_accepts_a_rate_limit_or_off(value):
     result = start(DEBUG="1", RATE_LIMIT_API=value)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "public"),
+    [
+        ({}, "True"),  # demo mode: no keys
+        ({"YOUTUBE_API_KEYS": "a-key"}, "False"),
+        ({"YOUTUBE_API_KEYS": "a-key", "STATUS_PUBLIC": "1"}, "True"),
+        ({"STATUS_PUBLIC": "0"}, "False"),
+    ],
+)
+def test_the_status_page_is_public_by_default_in_demo_mode_only(env, public):
+    code = "import django; django.setup(); from django.conf import settings; "
+    code += "print(settings.STATUS_PUBLIC)"
+    clean = {k: v for k, v in os.environ.items() if k not in ("YOUTUBE_API_KEYS", "STATUS_PUBLIC")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "dashboard.settings", "DEBUG": "1", **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == public
+
+
+def test_it_names_an_unclear_status_public_value():
+    result = start(DEBUG="1", STATUS_PUBLIC="staff")
+    assert result.returncode != 0
+    assert "STATUS_PUBLIC must be" in result.stderr

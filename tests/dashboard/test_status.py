@@ -6,7 +6,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import caches
 
+from dashboard import status
 from feed import keys
 from feed.models import FetchRun, SearchQuery, Video
 from feed.youtube import fingerprint
@@ -122,7 +124,7 @@ def test_it_says_where_the_data_comes_from_in_demo_mode(client, settings):
 
 
 def test_it_runs_the_same_number_of_queries_whatever_it_shows(
-    client, add_videos, two_keys, django_assert_num_queries
+    client, add_videos, two_keys, django_assert_num_queries, settings
 ):
     def count_queries() -> int:
         from django.db import connection
@@ -132,6 +134,9 @@ def test_it_runs_the_same_number_of_queries_whatever_it_shows(
             assert client.get("/status").status_code == 200
         return len(captured)
 
+    # With the cache off (tests/conftest.py): each view computes the page. With it on, a view
+    # runs no query at all (test_it_computes_its_figures_once_for_a_few_seconds_and_says_when).
+    assert not settings.STATUS_CACHE_SECONDS
     now = NOW
     add_videos(FakeSnippet(published_at=now), query="first")
     FetchRun.objects.create(query=SearchQuery.objects.get(text="first"), started_at=now)
@@ -179,3 +184,72 @@ def test_it_shows_the_checks_backlog_removals_and_share(client, add_videos, two_
     assert "1 video overdue for a check" in text
     assert "1 video removed from YouTube in the last 24 hours" in text
     assert "7 of 3,000 units of today's checks' share spent" in text
+
+
+@pytest.fixture
+def status_cache(settings):
+    settings.STATUS_CACHE_SECONDS = 5
+    cache = caches["status"]
+    # Not clear(): on Redis that would empty the whole database, the rate limits' counters too.
+    cache.delete_many([status.CACHE_KEY, status.COMPUTING_KEY])
+    yield cache
+    cache.delete_many([status.CACHE_KEY, status.COMPUTING_KEY])
+
+
+def stored_day(html: str) -> str:
+    return re.search(r"<strong>(\d+)</strong> videos? stored in the last 24 hours", html)[1]
+
+
+def test_it_computes_its_figures_once_for_a_few_seconds_and_says_when(
+    client, add_videos, clock, status_cache, django_assert_num_queries
+):
+    add_videos(2)
+    first = client.get("/status").content.decode()
+    assert stored_day(first) == "2" and ">16:00:00 UTC</time>" in first
+    add_videos(3, published_at=NOW - timedelta(minutes=5))
+    clock.advance(timedelta(seconds=4))
+    with django_assert_num_queries(0):
+        cached = client.get("/status").content.decode()
+    assert stored_day(cached) == "2" and ">16:00:00 UTC</time>" in cached  # as of when computed
+    clock.advance(timedelta(seconds=1))
+    fresh = client.get("/status").content.decode()
+    assert stored_day(fresh) == "5" and ">16:00:05 UTC</time>" in fresh
+
+
+def test_it_shows_the_previous_figures_while_another_request_computes_them(
+    client, add_videos, clock, status_cache, django_assert_max_num_queries
+):
+    add_videos(2)
+    client.get("/status")
+    add_videos(3, published_at=NOW - timedelta(minutes=5))
+    clock.advance(timedelta(seconds=10))
+    assert status_cache.add(status.COMPUTING_KEY, True)  # another thread or process
+    with django_assert_max_num_queries(0):
+        assert stored_day(client.get("/status").content.decode()) == "2"
+    status_cache.delete(status.COMPUTING_KEY)  # it is done (or died)
+    assert stored_day(client.get("/status").content.decode()) == "5"
+    assert status_cache.get(status.COMPUTING_KEY) is None  # released after computing
+
+
+def test_it_asks_for_a_staff_login_unless_public(client, django_user_model, settings):
+    settings.STATUS_PUBLIC = False
+    query = SearchQuery.objects.create(text="football")
+    FetchRun.objects.create(
+        query=query,
+        started_at=NOW,
+        error_reason="connectionError",
+        error="[Errno 111] Connection refused: http://10.0.0.7:8080/youtube/v3/search",
+    )
+    response = client.get("/status")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/login/?next=/status"
+    client.force_login(django_user_model.objects.create_user("reader", password="x" * 12))
+    assert client.get("/status").status_code == 302  # signed in, but not staff
+    client.force_login(
+        django_user_model.objects.create_user("admin", password="x" * 12, is_staff=True)
+    )
+    html = client.get("/status").content.decode()
+    assert "Connection refused: http://10.0.0.7:8080" in html
+    settings.STATUS_PUBLIC = True
+    client.logout()
+    assert "Connection refused" in client.get("/status").content.decode()

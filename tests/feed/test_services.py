@@ -4,8 +4,9 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core import serializers
+from django.db import OperationalError
 
-from feed import keys, quota, services
+from feed import keys, quota, services, store
 from feed.models import ApiKeyState, FetchRun, QuotaUsage, SearchQuery, Video
 from feed.youtube import fingerprint
 from tests.fixtures.fetching import KEY_A, KEY_B, football, poll, published_ids, stored_ids
@@ -234,3 +235,76 @@ def test_it_paces_by_what_polls_really_cost(fetching, simulator):
         services.pacing(now=now).interval_seconds
         > services.pacing(now=now - timedelta(days=3)).interval_seconds
     )
+
+
+FULL_DISK = OperationalError("database or disk is full")
+
+
+def full_disk(*args, **kwargs):
+    raise FULL_DISK
+
+
+def test_it_records_a_poll_cut_by_a_full_disk_and_its_videos_get_details_later(
+    fetching, simulator, monkeypatch
+):
+    # The first page's videos are stored, then writing their details fails as on a full disk.
+    real_record = store.record_details
+    monkeypatch.setattr(store, "record_details", full_disk)
+    with pytest.raises(OperationalError):
+        poll(simulator)
+    run = FetchRun.objects.get()
+    assert run.finished_at == simulator.now()
+    assert run.error_reason == "databaseError"
+    assert "database or disk is full" in run.error
+    assert (run.pages, run.new_videos, run.units) == (1, 50, 100 + 1)
+    assert run.key_fingerprints == fingerprint(KEY_A)
+    assert QuotaUsage.objects.get(fingerprint=fingerprint(KEY_A)).units == run.units
+    assert football().last_polled_at == simulator.now()
+    stored = Video.objects.filter(queries__text="football")
+    assert stored.count() == 50 and not stored.exclude(duration_seconds=None).exists()
+
+    monkeypatch.setattr(store, "record_details", real_record)
+    done = services.check_videos()  # the disk has room again: the next round of checks
+    assert done.checked == 50 and done.error == ""
+    assert not stored.filter(duration_seconds=None).exists()
+    assert poll(simulator).error == ""  # and the next poll walks on where it stopped
+    assert stored_ids() == published_ids(simulator)
+
+
+def test_a_call_whose_ledger_write_failed_is_still_counted_in_its_run(
+    fetching, simulator, monkeypatch
+):
+    real_charge = keys.charge
+    charges = []
+
+    def charge_then_full_disk(*args, **kwargs):
+        charges.append(kwargs["units"])
+        if len(charges) == 2:  # the first details call
+            raise FULL_DISK
+        real_charge(*args, **kwargs)
+
+    monkeypatch.setattr(keys, "charge", charge_then_full_disk)
+    with pytest.raises(OperationalError):
+        poll(simulator)
+    run = FetchRun.objects.get()
+    assert run.units == 101 and "database or disk is full" in run.error
+    assert QuotaUsage.objects.get(fingerprint=fingerprint(KEY_A)).units == 100
+
+
+def test_it_logs_what_a_failed_poll_spent_when_even_its_record_cannot_be_written(
+    fetching, simulator, monkeypatch, caplog
+):
+    real_save = FetchRun.save
+
+    def save_until_finished(run, *args, **kwargs):
+        if run.finished_at is not None:
+            raise FULL_DISK
+        real_save(run, *args, **kwargs)
+
+    monkeypatch.setattr(store, "record_details", full_disk)
+    monkeypatch.setattr(FetchRun, "save", save_until_finished)
+    with pytest.raises(OperationalError):
+        poll(simulator)
+    (line,) = [r.getMessage() for r in caplog.records if "could not be recorded" in r.getMessage()]
+    assert "'football' failed" in line
+    assert f"1 pages, 101 units on {fingerprint(KEY_A)}" in line
