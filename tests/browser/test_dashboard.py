@@ -156,8 +156,6 @@ def test_it_applies_and_clears_a_filter(page: Page, live_server, lively, console
 def test_the_banner_counts_new_videos_and_shows_them_on_top(
     page: Page, live_server, lively, seed, console_errors
 ):
-
-    page.clock.install()
     page.goto(live_server.url)
     first = card_ids(page)[0]
     fresh = seed(*[FakeSnippet(title=f"Just in #{i}", published_at=NOW) for i in range(3)])
