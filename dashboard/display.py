@@ -68,7 +68,8 @@ def ago(moment: datetime, *, now: datetime) -> str:
         return "just now"
     span = abs(seconds)
     if span < 3600:
-        text = f"{max(1, round(span / 60))} min"
+        # Half a minute rounds up, as static/js/dashboard.js's Math.round does.
+        text = f"{max(1, (span + 30) // 60)} min"
     elif span < 86400:
         text = f"{span // 3600} h"
     else:
@@ -79,6 +80,18 @@ def ago(moment: datetime, *, now: datetime) -> str:
                 text = f"{amount} {unit}{'s' if amount > 1 else ''}"
                 break
     return f"{text} ago" if seconds > 0 else f"in {text}"
+
+
+def when(moment: datetime, *, live: str, now: datetime) -> str:
+    """What a card says about its time: "5 min ago"; "started 5 min ago" for a live stream; "starts
+    in 4 h" for an upcoming one (once scheduled), "announced 9 h ago" before that (YouTube gives a
+    premiere's publish time, not its start). static/js/dashboard.js says the same in the browser."""
+    text = ago(moment, now=now)
+    if live == "live":
+        return f"started {text}"
+    if live == "upcoming":
+        return f"starts {text}" if moment > now else f"announced {text}"
+    return text
 
 
 def duration(seconds: int | None) -> str:

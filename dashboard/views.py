@@ -47,8 +47,8 @@ PARAMS_EXPLAINED = {
 class Card:
     video: Video
     title: SafeString
-    ago: str
-    published: str  # the absolute time, for the tooltip
+    when: str  # "5 min ago", "started 5 min ago", "announced 9 h ago"
+    published: str  # the absolute time in UTC (the browser shows it in the reader's zone)
     duration: str
     views: str
     tone: int
@@ -59,10 +59,14 @@ def cards(videos: list[Video], *, terms: list[str], now: datetime) -> list[Card]
         Card(
             video=v,
             title=display.highlight(v.title, terms),
-            ago=display.ago(v.published_at, now=now),
+            when=display.when(v.published_at, live=v.live, now=now),
             published=f"{v.published_at:%d %b %Y, %H:%M} UTC",
-            duration=display.duration(v.duration_seconds),
-            views=display.views(v.view_count),
+            # YouTube says P0D until a stream ends, and a premiere has no audience before it
+            # starts: no duration, and views only once someone watches.
+            duration=display.duration(v.duration_seconds) if v.live == "none" else "",
+            views=display.views(v.view_count)
+            if v.live == "none" or (v.live == "live" and v.view_count)
+            else "",
             tone=display.tone(v.youtube_id),
         )
         for v in videos

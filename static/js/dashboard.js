@@ -21,3 +21,64 @@ document.addEventListener(
   },
   true,
 );
+
+// Relative times stay true while the page is open ("just now" becomes "1 min ago"), and the exact
+// time reads in the reader's own time zone. The wording is dashboard/display.py's when().
+function ago(then, now) {
+  const seconds = Math.trunc((now - then) / 1000);
+  if (Math.abs(seconds) < 45) return "just now";
+  const span = Math.abs(seconds);
+  let text;
+  if (span < 3600) {
+    text = `${Math.max(1, Math.floor((span + 30) / 60))} min`;
+  } else if (span < 86400) {
+    text = `${Math.floor(span / 3600)} h`;
+  } else {
+    const days = Math.floor(span / 86400);
+    for (const [size, unit] of [[365, "year"], [30, "month"], [7, "week"], [1, "day"]]) {
+      if (days >= size) {
+        const amount = Math.floor(days / size);
+        text = `${amount} ${unit}${amount > 1 ? "s" : ""}`;
+        break;
+      }
+    }
+  }
+  return seconds > 0 ? `${text} ago` : `in ${text}`;
+}
+
+function when(then, live, now) {
+  const text = ago(then, now);
+  if (live === "live") return `started ${text}`;
+  if (live === "upcoming") return then > now ? `starts ${text}` : `announced ${text}`;
+  return text;
+}
+
+const exactFormat = new Intl.DateTimeFormat(undefined, {
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  timeZoneName: "short",
+});
+
+function updateTimes(root) {
+  const now = Date.now();
+  for (const time of root.querySelectorAll("time[data-live]")) {
+    const then = Date.parse(time.getAttribute("datetime"));
+    if (Number.isNaN(then)) continue;
+    const text = when(then, time.dataset.live, now);
+    if (time.textContent !== text) time.textContent = text;
+    if (!time.dataset.zoned) {
+      const exact = exactFormat.format(then);
+      time.title = exact;
+      const shown = time.parentElement.querySelector(".exact");
+      if (shown) shown.textContent = exact;
+      time.dataset.zoned = "1";
+    }
+  }
+}
+
+updateTimes(document);
+document.addEventListener("htmx:afterSettle", (event) => updateTimes(event.target));
+setInterval(() => updateTimes(document), 15000);

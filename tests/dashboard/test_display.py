@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.display import ago, duration, highlight, views
+from dashboard.display import ago, duration, highlight, views, when
 from feed.search import words
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -63,6 +63,23 @@ def test_it_never_lets_markup_through(text, query):
 )
 def test_it_says_how_long_ago(delta, expected):
     assert ago(NOW - delta, now=NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("delta", "live", "expected"),
+    [
+        (timedelta(minutes=60), "none", "1 h ago"),
+        (timedelta(minutes=60), "live", "started 1 h ago"),
+        (timedelta(hours=9), "upcoming", "announced 9 h ago"),
+        (-timedelta(hours=4), "upcoming", "starts in 4 h"),
+    ],
+)
+def test_it_says_when_a_live_or_upcoming_video_starts(delta, live, expected):
+    assert when(NOW - delta, live=live, now=NOW) == expected
+
+
+def test_half_a_minute_rounds_up_as_in_the_browser():
+    assert ago(NOW - timedelta(seconds=150), now=NOW) == "3 min ago"
 
 
 @pytest.mark.parametrize(

@@ -348,13 +348,26 @@ def test_it_lazy_loads_sized_thumbnails(client, add_videos, settings):
     assert '<span class="badge live">LIVE</span>' in html
 
 
+def test_live_and_upcoming_cards_have_no_duration_or_zero_views(client, add_videos):
+    add_videos(FakeSnippet(youtube_id="live1", live="live", published_at=NOW - timedelta(hours=1)))
+    add_videos(
+        FakeSnippet(youtube_id="soon1", live="upcoming", published_at=NOW - timedelta(hours=9))
+    )
+    Video.objects.update(duration_seconds=0, view_count=0)
+    html = get(client).content.decode()
+    assert "badge duration" not in html and "0 views" not in html
+    assert ">started 1 h ago</time>" in html and ">announced 9 h ago</time>" in html
+
+
 def test_a_card_shows_duration_views_and_time(client, add_videos):
     (snippet,) = add_videos(FakeSnippet(published_at=NOW - timedelta(minutes=5)))
     Video.objects.update(duration_seconds=3723, view_count=1_234_567)
     html = get(client).content.decode()
     assert "1:02:03</span>" in html and "1.2M views" in html
     assert re.search(
-        r'<time datetime="[^"]+" title="\d\d \w+ \d{4}, \d\d:\d\d UTC">5 min ago</time>', html
+        r'<time datetime="[^"]+" data-live="none" title="\d\d \w+ \d{4}, \d\d:\d\d UTC">'
+        r"5 min ago</time>",
+        html,
     )
     assert f'href="https://www.youtube.com/watch?v={snippet.youtube_id}"' in html
 

@@ -1,0 +1,60 @@
+"""The grid's rough edges (issue 15), each as a reader meets it in Chromium: live and upcoming
+cards, times that stay true, the new-videos pill, what a screen reader hears, history, position,
+overflow, the phone layout, and axe-core's verdict."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_dashboard import CARDS, lively  # noqa: F401 (a fixture)
+from tests.fixtures.clock import NOW
+from tests.fixtures.videos import FakeSnippet
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+def test_live_and_upcoming_cards_say_what_they_are(page: Page, live_server, lively):  # noqa: F811
+    page.goto(live_server.url)
+    live = page.locator(f"#v-{lively[1].youtube_id}")
+    expect(live.locator(".badge.live")).to_have_text("LIVE")
+    expect(live.locator("time")).to_have_text("started 14 min ago")
+    expect(live.locator(".badge.duration")).to_have_count(0)
+
+    upcoming = page.locator(f"#v-{lively[6].youtube_id}")
+    expect(upcoming.locator(".badge.upcoming")).to_have_text("UPCOMING")
+    expect(upcoming.locator("time")).to_have_text("announced 1 h ago")
+    expect(upcoming.locator(".badge.duration")).to_have_count(0)
+    expect(upcoming.locator(".views")).to_have_count(0)
+
+    regular = page.locator(f"#v-{lively[0].youtube_id}")
+    expect(regular.locator("time")).to_have_text("3 min ago")
+    expect(regular.locator(".badge.duration")).to_have_text(re.compile(r"\d+:\d\d$"))
+
+
+def test_times_stay_true_and_the_exact_time_shows_on_focus_in_the_readers_zone(
+    browser, live_server, seed
+):
+    seed(FakeSnippet(youtube_id="fresh", title="Fresh", published_at=NOW - timedelta(seconds=10)))
+    context = browser.new_context(timezone_id="Asia/Kolkata", locale="en-GB", has_touch=False)
+    page = context.new_page()
+    page.clock.install(time=NOW)
+    page.goto(live_server.url)
+    time = page.locator("#v-fresh time")
+    expect(time).to_have_text("just now")
+    expect(time).to_have_attribute("datetime", "2026-11-28T15:59:50+00:00")
+    page.clock.fast_forward(75_000)
+    expect(time).to_have_text("1 min ago")
+
+    exact = page.locator("#v-fresh .exact")
+    assert exact.bounding_box()["width"] <= 1  # for screen readers only, until focus
+    page.locator("#v-fresh .title a").focus()
+    expect(exact).to_be_visible()
+    assert exact.bounding_box()["width"] > 50
+    # 15:59 UTC is 21:29 in India.
+    expect(exact).to_contain_text("21:29")
+    expect(time).to_have_attribute("title", re.compile("21:29"))
+    context.close()
