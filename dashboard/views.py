@@ -104,6 +104,7 @@ def base_context() -> dict:
 def video_grid(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     params = canonical_params(request.GET)
+    oldest = ("sort", "oldest") in params
     context = {
         **base_context(),
         "params": dict(params),
@@ -114,6 +115,9 @@ def video_grid(request: HttpRequest) -> HttpResponse:
         "source_queries": list(SearchQuery.objects.values_list("text", flat=True)),
         "filtered": any(name != "q" for name, _ in params if name != "sort"),
         "clear_url": with_params([p for p in params if p[0] == "q"]),
+        # The words follow the sort: an oldest-first feed's next page holds newer videos.
+        "first": "oldest" if oldest else "newest",
+        "later": "newer" if oldest else "older",
     }
     try:
         cursor = pagination.parse_token(request.GET.get("sync_token"))

@@ -58,3 +58,16 @@ def test_times_stay_true_and_the_exact_time_shows_on_focus_in_the_readers_zone(
     expect(exact).to_contain_text("21:29")
     expect(time).to_have_attribute("title", re.compile("21:29"))
     context.close()
+
+
+def test_an_oldest_first_feed_says_oldest_and_newer(page: Page, live_server, lively):  # noqa: F811
+    page.goto(live_server.url)
+    page.get_by_label("Sort").select_option("oldest")
+    expect(page.locator("h1")).to_have_text("Oldest videos")
+    for count in (48, 72, 80):
+        page.locator("li.more").scroll_into_view_if_needed()
+        expect(page.locator(CARDS)).to_have_count(count)
+    expect(page.locator("li.end")).to_have_text("You've reached the end: no newer videos.")
+    page.goto(live_server.url + "/?sort=oldest&sync_token=1")
+    expect(page.locator("h1")).to_have_text("Newer videos")
+    expect(page.get_by_role("link", name="Back to the oldest")).to_be_visible()

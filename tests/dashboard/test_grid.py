@@ -98,6 +98,17 @@ def test_it_serves_a_next_page_as_a_whole_page_without_javascript(client, add_vi
     assert 'id="banner"' not in html  # only the top of the feed grows
 
 
+def test_every_heading_link_and_end_follows_an_oldest_first_sort(client, add_videos):
+    add_videos(PAGE_SIZE + 3)
+    first = get(client, params={"sort": "oldest"}).content.decode()
+    assert "Oldest videos</h1>" in first and "Newest videos" not in first
+    response = get(client, next_url(get(client, params={"sort": "oldest"})))
+    html = response.content.decode()
+    assert "Newer videos</h1>" in html and "Back to the oldest" in html
+    assert "no newer videos." in html
+    assert not re.search(r"\bolder\b", html, re.IGNORECASE)
+
+
 def test_it_searches_with_the_api_semantics(client, add_videos):
     tea, _, cafe = add_videos(
         FakeSnippet(title="How to make tea?"),
