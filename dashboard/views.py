@@ -92,7 +92,8 @@ def bad_request(request: HttpRequest, *, param: str, message: str, context: dict
         explained = message
     error = {"param": param, "name": name, "explained": explained, "message": message}
     template = "dashboard/_results.html" if request.htmx else "dashboard/grid.html"
-    return render(request, template, {**context, "error": error}, status=400)
+    context = {**context, "error": error, "fragment": bool(request.htmx)}
+    return render(request, template, context, status=400)
 
 
 def base_context() -> dict:
@@ -134,6 +135,8 @@ def video_grid(request: HttpRequest) -> HttpResponse:
     if since is not None and fragment:
         # The live banner's poll: how many newer videos match, without moving the grid.
         count = filterset.count_newer(since, cap=BANNER_CAP)
+        # The count the page shows now: a screen reader hears the new one only when it changes.
+        seen = request.GET.get("seen", "")
         return render(
             request,
             "dashboard/_banner.html",
@@ -141,8 +144,9 @@ def video_grid(request: HttpRequest) -> HttpResponse:
                 "since": since,
                 "new_count": count,
                 "new_label": f"{BANNER_CAP}+" if count > BANNER_CAP else str(count),
-                "poll_url": with_params(params, since=since),
+                "poll_url": with_params(params, since=since, seen=min(count, BANNER_CAP + 1)),
                 "show_url": with_params(params),
+                "announce_new": count and seen != str(min(count, BANNER_CAP + 1)),
             },
         )
 
@@ -174,7 +178,7 @@ def video_grid(request: HttpRequest) -> HttpResponse:
     if fragment:
         if cursor is not None:
             return render(request, "dashboard/_cards.html", context)
-        response = render(request, "dashboard/_results.html", context)
+        response = render(request, "dashboard/_results.html", {**context, "fragment": True})
         # The address bar shows the search and filters as a reader would type them.
         return push_url(response, with_params(params))
     return render(request, "dashboard/grid.html", context)

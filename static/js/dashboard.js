@@ -82,3 +82,26 @@ function updateTimes(root) {
 updateTimes(document);
 document.addEventListener("htmx:afterSettle", (event) => updateTimes(event.target));
 setInterval(() => updateTimes(document), 15000);
+
+// "n" shows the new videos the pill counts, from anywhere on the page (the pill sits above every
+// card in the tab order); after "show", focus moves to the results' heading, not the page body.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "n" || event.ctrlKey || event.metaKey || event.altKey) return;
+  const target = event.target;
+  if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+  const pill = document.getElementById("pill");
+  if (!pill) return;
+  event.preventDefault();
+  pill.click();
+});
+
+let showing = false;
+document.addEventListener("htmx:beforeRequest", (event) => {
+  if (event.target.id === "pill") showing = true;
+});
+document.addEventListener("htmx:afterSettle", () => {
+  if (!showing) return;
+  showing = false;
+  const heading = document.getElementById("results-heading");
+  if (heading) heading.focus({ preventScroll: true });
+});

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_dashboard import CARDS, lively  # noqa: F401 (a fixture)
@@ -71,3 +72,73 @@ def test_an_oldest_first_feed_says_oldest_and_newer(page: Page, live_server, liv
     page.goto(live_server.url + "/?sort=oldest&sync_token=1")
     expect(page.locator("h1")).to_have_text("Newer videos")
     expect(page.get_by_role("link", name="Back to the oldest")).to_be_visible()
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_new_videos_pill_is_announced_reachable_and_hands_focus_on(
+    page: Page,
+    live_server,
+    lively,  # noqa: F811
+    seed,
+    size,
+):
+    page.set_viewport_size(size)
+    page.goto(live_server.url)
+    announce = page.locator("#announce")
+    announce.evaluate("node => { node.dataset.original = 'yes' }")
+    seed(*[FakeSnippet(title=f"Just in #{i}", published_at=NOW) for i in range(3)])
+    page.clock.fast_forward(16_000)
+    pill = page.locator("#pill")
+    expect(pill).to_contain_text("3 new videos — show")
+    expect(announce).to_have_text("3 new videos: press n to show them.")
+    # The next poll finds the same count: the region stays and says nothing new.
+    announce.evaluate("node => { node.textContent = '' }")
+    page.clock.fast_forward(16_000)
+    expect(page.locator("#banner")).to_have_attribute("hx-get", re.compile("seen=3"))
+    expect(announce).to_have_text("")
+    expect(announce).to_have_attribute("data-original", "yes")
+
+    # It covers neither the site's name nor the navigation.
+    box = pill.bounding_box()
+    for covered in (page.locator(".brand"), page.locator(".top nav a").last):
+        assert not overlaps(box, covered.bounding_box())
+
+    # Deep in the grid, the keyboard reaches it with "n"; focus then goes to the heading.
+    page.locator(CARDS).nth(20).locator(".title a").focus()
+    page.keyboard.press("n")
+    expect(page.locator(CARDS).first).to_contain_text("Just in")
+    expect(page.locator("#results-heading")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator(CARDS).first.locator(".title a")).to_be_focused()
+
+
+def test_a_screen_reader_hears_the_results_of_a_search_and_the_tab_title_follows(
+    page: Page,
+    live_server,
+    lively,  # noqa: F811
+):
+    page.goto(live_server.url)
+    expect(page).to_have_title("Video feed")
+    # Nothing claims to be loading while nothing is.
+    expect(page.get_by_role("status")).to_have_text("")
+    page.locator("#q").fill("tea how")
+    expect(page.locator("#announce")).to_have_text(re.compile(r"^\d+ videos match\.$"))
+    shown = page.locator(CARDS).count()
+    expect(page.locator("#announce")).to_have_text(f"{shown} videos match.")
+    expect(page).to_have_title("tea how · Video feed")
+    page.locator("#q").fill("zebra")
+    expect(page.locator("#announce")).to_have_text("No videos match.")
+    page.locator("#q").fill("")
+    expect(page.locator("#announce")).to_have_text("More than 24 videos.")
+    expect(page).to_have_title("Video feed")
+    page.get_by_label("Type").select_option("live")
+    expect(page.locator("#announce")).to_have_text("2 videos match.")

@@ -50,7 +50,10 @@ def test_it_answers_an_htmx_request_with_the_results_fragment_only(client, add_v
     response = get(client, params={"q": "tea how", "live": "", "sort": "newest"}, **HTMX)
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith('<section id="results"')
+    # The tab's title, what the screen reader's live region says, then the results.
+    assert html.lstrip().startswith("<title>tea how · Video feed</title>")
+    assert '<p id="announce" hx-swap-oob="innerHTML">3 videos match.</p>' in html
+    assert '<section id="results"' in html
     assert "<html" not in html and 'id="filters"' not in html
     assert len(card_ids(response)) == 3
     # The address bar shows what the reader asked for, without empty or default parameters.
@@ -295,7 +298,9 @@ def test_it_explains_a_bad_parameter_with_a_400_page(client, add_videos, params,
     assert f"<code>{param}</code>" in html and says in html
     fragment = get(client, params=params, **HTMX)
     assert fragment.status_code == 400
-    assert fragment.content.decode().lstrip().startswith('<section id="results"')
+    assert "<html" not in fragment.content.decode()
+    assert '<section id="results"' in fragment.content.decode()
+    assert "These videos can't be shown" in fragment.content.decode().split("<section")[0]
 
 
 def test_it_treats_hostile_search_text_as_words(client, add_videos):
@@ -316,13 +321,19 @@ def test_it_counts_new_videos_for_the_live_banner(client, add_videos):
 
     quiet = get(client, poll_url, **HTMX)
     assert quiet.content.decode().lstrip().startswith('<div id="banner"')
-    assert "new video" not in quiet.content.decode()
+    assert (
+        "new video" not in quiet.content.decode() and 'id="announce"' not in quiet.content.decode()
+    )
 
     add_videos(4, published_at=now - timedelta(minutes=1))
     html = get(client, poll_url, **HTMX).content.decode()
     assert "4 new videos" in html
-    # The poll keeps its own mark: the grid has not moved, so neither has "since".
-    assert f'hx-get="/?since={top}"' in html
+    # The poll keeps its own mark: the grid has not moved, so neither has "since"; it notes the
+    # count shown, and the live region hears a count only when it changes.
+    assert f'hx-get="/?since={top}&amp;seen=4"' in html
+    assert '<p id="announce" hx-swap-oob="innerHTML">4 new videos: press n to show them.' in html
+    again = get(client, f"/?since={top}&seen=4", **HTMX).content.decode()
+    assert "4 new videos" in again and 'id="announce"' not in again
 
     add_videos(BANNER_CAP + 5, published_at=now - timedelta(seconds=30))
     assert f"{BANNER_CAP}+ new videos" in get(client, poll_url, **HTMX).content.decode()
