@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import axe_violations
 from tests.browser.test_dashboard import CARDS, lively  # noqa: F401 (a fixture)
 from tests.fixtures.clock import NOW
 from tests.fixtures.videos import FakeSnippet
@@ -142,3 +143,30 @@ def test_a_screen_reader_hears_the_results_of_a_search_and_the_tab_title_follows
     expect(page).to_have_title("Video feed")
     page.get_by_label("Type").select_option("live")
     expect(page.locator("#announce")).to_have_text("2 videos match.")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_axe_finds_nothing_on_load_nor_with_the_pill_showing(
+    page: Page,
+    live_server,
+    lively,  # noqa: F811
+    seed,
+    settings,
+    scheme,
+    size,
+):
+    settings.DEMO_MODE = True  # the demo note must sit in a landmark too
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size(size)
+    page.goto(live_server.url)
+    expect(page.locator(CARDS)).to_have_count(24)
+    assert axe_violations(page) == []
+
+    seed(*[FakeSnippet(title=f"Just in #{i}", published_at=NOW) for i in range(3)])
+    page.clock.fast_forward(16_000)
+    expect(page.locator("#pill")).to_be_visible()
+    assert axe_violations(page) == []
+    # A card with focus shows its exact time; the phone's filters are all on screen.
+    page.locator(CARDS).first.locator(".title a").focus()
+    assert axe_violations(page) == []
