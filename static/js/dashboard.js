@@ -105,3 +105,21 @@ document.addEventListener("htmx:afterSettle", () => {
   const heading = document.getElementById("results-heading");
   if (heading) heading.focus({ preventScroll: true });
 });
+
+// History: one Back step per search, not per keystroke. The first request of a burst of typing
+// pushes an entry and the rest of the burst replaces it; a request for the address already shown
+// (Enter after typing, "show") never pushes a copy of it.
+const SETTLE_MS = 2500;
+let lastTyped = 0;
+document.addEventListener("htmx:beforeHistoryUpdate", (event) => {
+  const update = event.detail.history;
+  const config = event.detail.requestConfig || {};
+  const typing = Boolean(config.triggeringEvent && config.triggeringEvent.type === "input");
+  const now = Date.now();
+  if (update.path === location.pathname + location.search) {
+    update.type = "replace";
+  } else if (typing && now - lastTyped < SETTLE_MS) {
+    update.type = "replace";
+  }
+  lastTyped = typing ? now : 0;
+});

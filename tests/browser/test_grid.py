@@ -170,3 +170,47 @@ def test_axe_finds_nothing_on_load_nor_with_the_pill_showing(
     # A card with focus shows its exact time; the phone's filters are all on screen.
     page.locator(CARDS).first.locator(".title a").focus()
     assert axe_violations(page) == []
+
+
+def history_length(page: Page) -> int:
+    return page.evaluate("() => history.length")
+
+
+def test_a_slow_typist_gets_one_back_step_and_nothing_pushes_a_copy(
+    page: Page,
+    live_server,
+    lively,  # noqa: F811
+    seed,
+):
+    page.goto(live_server.url)
+    before = history_length(page)
+    page.locator("#q").focus()
+    # 400 ms between keys: every key outlasts the 300 ms debounce and sends its own request.
+    page.keyboard.type("tea how", delay=400)
+    expect(page).to_have_url(re.compile(r"/\?q=tea\+how$"))
+    assert history_length(page) == before + 1
+    page.keyboard.press("Enter")  # the same search again: no copy of the entry
+    expect(page.locator("#announce")).to_have_text(re.compile("match"))
+    assert history_length(page) == before + 1
+
+    # "show" asks for the address already shown: no copy either.
+    seed(FakeSnippet(title="Tea how-to, just in", published_at=NOW))
+    page.clock.fast_forward(16_000)
+    page.locator("#pill").click()
+    expect(page.locator(CARDS).first).to_contain_text("just in")
+    assert history_length(page) == before + 1
+
+    page.go_back()
+    expect(page).to_have_url(live_server.url + "/")
+    expect(page.locator("#q")).to_have_value("")
+    page.go_forward()
+    expect(page.locator("#q")).to_have_value("tea how")
+
+    # A new search after the first settled is a step of its own.
+    page.clock.fast_forward(3_000)
+    page.locator("#q").select_text()
+    page.locator("#q").press_sequentially("pasta", delay=50)
+    expect(page).to_have_url(re.compile(r"/\?q=pasta$"))
+    assert history_length(page) == before + 2
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/\?q=tea\+how$"))
