@@ -172,7 +172,7 @@ def video_grid(request: HttpRequest) -> HttpResponse:
             "channel_title": next(
                 (v.channel_title for v in page.items if v.channel_id == channel), channel
             ),
-            "searching": bool(filterset.terms),
+            "searching": bool(filterset.terms or filterset.video_id),
         }
     )
     if fragment:

@@ -412,3 +412,30 @@ def test_it_runs_a_fixed_number_of_queries(
     add_videos(5, title="How to make tea?", query="football")
     with django_assert_num_queries(queries):
         assert get(client, params=params, **headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s",
+        "  youtube.com/watch?feature=share&v=dQw4w9WgXcQ ",
+        "https://youtu.be/dQw4w9WgXcQ?si=abc",
+        "https://m.youtube.com/shorts/dQw4w9WgXcQ",
+        "dQw4w9WgXcQ",
+    ],
+)
+def test_a_youtube_link_or_video_id_finds_that_video(client, add_videos, q):
+    add_videos(FakeSnippet(youtube_id="dQw4w9WgXcQ", title="Never gonna"), FakeSnippet(title="x"))
+    response = get(client, params={"q": q})
+    assert response.status_code == 200
+    assert card_ids(response) == ["dQw4w9WgXcQ"]
+    api = client.get("/api/v1/youtube/videos", {"q": q}).json()
+    assert [v["id"] for v in api["videos"]] == ["dQw4w9WgXcQ"]
+
+
+def test_an_eleven_letter_word_that_is_no_stored_id_is_searched_as_a_word(client, add_videos):
+    add_videos(FakeSnippet(title="Masterchefs final"), FakeSnippet(title="Other"))
+    response = get(client, params={"q": "masterchefs"})
+    assert len(card_ids(response)) == 1 and "<mark>Masterchefs</mark>" in response.content.decode()
+    unknown = get(client, params={"q": "https://youtu.be/aaaaaaaaaaa"}).content.decode()
+    assert "No videos match" in unknown
