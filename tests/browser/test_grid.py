@@ -214,3 +214,63 @@ def test_a_slow_typist_gets_one_back_step_and_nothing_pushes_a_copy(
     assert history_length(page) == before + 2
     page.go_back()
     expect(page).to_have_url(re.compile(r"/\?q=tea\+how$"))
+
+
+def page_width(page: Page) -> int:
+    return page.evaluate("() => document.documentElement.scrollWidth")
+
+
+def test_a_long_search_or_a_pasted_link_never_widens_the_page(
+    page: Page,
+    live_server,
+    lively,  # noqa: F811
+):
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server.url)
+    page.locator("#q").fill("w" * 200)
+    expect(page.locator("h1")).to_contain_text("www")
+    assert page_width(page) <= DESKTOP["width"]
+
+    page.set_viewport_size(PHONE)
+    link = f"https://www.youtube.com/watch?v={lively[5].youtube_id}&t=42s"
+    page.goto(live_server.url)
+    page.locator("#q").fill(link)
+    expect(page.locator(CARDS)).to_have_count(1)
+    expect(page.locator(CARDS).first).to_have_id(f"v-{lively[5].youtube_id}")
+    assert page_width(page) <= PHONE["width"]
+
+
+def test_every_filter_is_on_a_phones_screen(page: Page, live_server, lively):  # noqa: F811
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url)
+    for name in ("query", "live", "when", "published_after", "published_before", "sort"):
+        box = page.locator(f"#controls [name={name}]").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], name
+        assert box["y"] + box["height"] <= PHONE["height"], name
+    assert page_width(page) <= PHONE["width"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_form_controls_outlines_stand_out_three_to_one(page: Page, live_server, scheme):
+    page.emulate_media(color_scheme=scheme)
+    page.goto(live_server.url)
+    ratios = page.evaluate(
+        """() => {
+        const rgb = (c) => c.match(/\\d+/g).slice(0, 3).map(Number);
+        const lum = ([r, g, b]) => [r, g, b]
+          .map((v) => v / 255)
+          .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+          .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+        const ratio = (a, b) => {
+          const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+          return (hi + 0.05) / (lo + 0.05);
+        };
+        const page = rgb(getComputedStyle(document.body).backgroundColor);
+        return [...document.querySelectorAll("#filters input, #filters select")].map((el) => {
+          const style = getComputedStyle(el);
+          const border = rgb(style.borderTopColor);
+          return Math.min(ratio(border, page), ratio(border, rgb(style.backgroundColor)));
+        });
+    }"""
+    )
+    assert ratios and min(ratios) >= 3, ratios
