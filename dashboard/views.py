@@ -86,8 +86,11 @@ def with_params(params: list[tuple[str, str]], **extra: str | int) -> str:
     return f"{reverse('dashboard-grid')}?{query}" if query else reverse("dashboard-grid")
 
 
-def bad_request(request: HttpRequest, *, param: str, message: str, context: dict) -> HttpResponse:
-    name, explained = PARAMS_EXPLAINED.get(param, (param, ""))
+def bad_request(
+    request: HttpRequest, *, param: str, message: str, context: dict, explained: str = ""
+) -> HttpResponse:
+    name, default = PARAMS_EXPLAINED.get(param, (param, ""))
+    explained = explained or default
     if not explained and message.startswith("must "):
         explained = message
     error = {"param": param, "name": name, "explained": explained, "message": message}
@@ -130,6 +133,15 @@ def video_grid(request: HttpRequest) -> HttpResponse:
     if not filterset.is_valid():
         param, messages = next(iter(filterset.errors.items()))
         return bad_request(request, param=param, message=" ".join(messages), context=context)
+
+    data = filterset.form.cleaned_data
+    after, before = data.get("published_after"), data.get("published_before")
+    if after is not None and before is not None and after > before:
+        # Contradictory dates would just show nothing: say which one to change.
+        message = "must not be before the “From” date"
+        return bad_request(
+            request, param="published_before", message=message, explained=message, context=context
+        )
 
     fragment = request.htmx and not request.htmx.history_restore_request
     if since is not None and fragment:
@@ -220,7 +232,7 @@ def status_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", base_context(), status=404)
 
 

@@ -274,3 +274,26 @@ def test_form_controls_outlines_stand_out_three_to_one(page: Page, live_server, 
     }"""
     )
     assert ratios and min(ratios) >= 3, ratios
+
+
+def test_contradictory_dates_are_refused_and_said(page: Page, live_server, lively):  # noqa: F811
+    page.goto(live_server.url)
+    page.locator("[name=published_after]").fill("2026-11-28")
+    page.locator("[name=published_before]").fill("2026-11-20")
+    expect(page.get_by_role("alert")).to_contain_text("check the “To” date")
+    expect(page.get_by_role("alert")).to_contain_text("must not be before the “From” date")
+    expect(page.locator("#announce")).to_have_text(
+        "These videos can't be shown: check the “To” date."
+    )
+
+
+def test_the_404_page_is_the_sites_even_in_debug_and_logs_nothing(
+    page: Page, live_server, settings, console_errors
+):
+    settings.DEBUG = True  # demo mode (make run) runs with DEBUG on
+    settings.DEMO_MODE = True
+    response = page.goto(live_server.url + "/no/such/page")
+    assert response.status == 404
+    expect(page.locator("main h1")).to_have_text("Page not found")
+    assert [e for e in console_errors if "status of 404" not in e] == []
+    assert axe_violations(page) == []

@@ -439,3 +439,24 @@ def test_an_eleven_letter_word_that_is_no_stored_id_is_searched_as_a_word(client
     assert len(card_ids(response)) == 1 and "<mark>Masterchefs</mark>" in response.content.decode()
     unknown = get(client, params={"q": "https://youtu.be/aaaaaaaaaaa"}).content.decode()
     assert "No videos match" in unknown
+
+
+def test_it_refuses_a_from_date_after_the_to_date(client, add_videos):
+    add_videos(1)
+    response = get(
+        client, params={"published_after": "2026-11-28", "published_before": "2026-11-20"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "check the “To” date" in html and "must not be before the “From” date" in html
+    same_day = {"published_after": "2026-11-28", "published_before": "2026-11-28"}
+    assert get(client, params=same_day).status_code == 200
+
+
+def test_an_unknown_address_is_the_sites_404_page_even_in_debug(client, settings):
+    settings.DEBUG = True
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html and "<style" not in html and 'href="/static/css/' in html
+    assert client.get("/admin").status_code == 301  # still given its slash
