@@ -23,6 +23,8 @@ from feed import api, clock, keys, pagination, services
 from feed.models import SearchQuery, Video
 
 PAGE_SIZE = 24
+# A reload or a Back asks for as many cards as the reader had loaded (`shown`), up to this many.
+MAX_SHOWN = PAGE_SIZE * 20
 # The live banner counts new videos up to this many ("50+ new videos").
 BANNER_CAP = 50
 # The grid's parameters, in the order a canonical URL lists them.
@@ -165,7 +167,7 @@ def video_grid(request: HttpRequest) -> HttpResponse:
     page = pagination.fetch_page(
         filterset.qs,
         cursor=cursor,
-        limit=PAGE_SIZE,
+        limit=shown_limit(request.GET.get("shown", "")) if cursor is None else PAGE_SIZE,
         column=filterset.order_column,
         oldest_first=filterset.oldest_first,
     )
@@ -194,6 +196,13 @@ def video_grid(request: HttpRequest) -> HttpResponse:
         # The address bar shows the search and filters as a reader would type them.
         return push_url(response, with_params(params))
     return render(request, "dashboard/grid.html", context)
+
+
+def shown_limit(raw: str) -> int:
+    """The first page's size: PAGE_SIZE, or the depth a reader had reached (static/js)."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 4:
+        return PAGE_SIZE
+    return min(max(int(raw), PAGE_SIZE), MAX_SHOWN)
 
 
 def parse_since(raw: str | None) -> int | None:

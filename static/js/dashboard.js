@@ -123,3 +123,55 @@ document.addEventListener("htmx:beforeHistoryUpdate", (event) => {
   }
   lastTyped = typing ? now : 0;
 });
+
+// Position: a reload, or a Back the browser's page cache could not serve, shows as many cards as
+// the reader had loaded and returns to where they were. The entry's history.state keeps both.
+function cardCount() {
+  return document.querySelectorAll("#grid > li.card").length;
+}
+let restoring = false;
+function savePosition() {
+  if (restoring || !document.getElementById("results")) return;
+  const state = Object.assign({}, history.state, {
+    feedCards: cardCount(),
+    feedScroll: Math.round(window.scrollY),
+  });
+  history.replaceState(state, "");
+}
+let saveTimer = 0;
+window.addEventListener(
+  "scroll",
+  () => {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(savePosition, 200);
+  },
+  { passive: true },
+);
+window.addEventListener("pagehide", savePosition);
+document.addEventListener("htmx:afterSettle", () => {
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(savePosition, 200);
+});
+
+function restorePosition() {
+  if (!document.getElementById("results")) return;
+  if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+  const state = history.state;
+  if (!state || !state.feedCards) return;
+  const scroll = () => {
+    window.scrollTo(0, state.feedScroll || 0);
+    restoring = false;
+  };
+  if (state.feedCards <= cardCount() || !window.htmx) {
+    scroll();
+    return;
+  }
+  restoring = true;
+  const url = new URL(location.href);
+  url.searchParams.set("shown", String(state.feedCards));
+  window.htmx
+    .ajax("GET", url.pathname + url.search, { target: "#results", swap: "outerHTML" })
+    .then(scroll, scroll);
+}
+// After htmx has set up the page (its script comes first, both deferred).
+document.addEventListener("DOMContentLoaded", restorePosition);

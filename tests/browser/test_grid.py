@@ -297,3 +297,29 @@ def test_the_404_page_is_the_sites_even_in_debug_and_logs_nothing(
     expect(page.locator("main h1")).to_have_text("Page not found")
     assert [e for e in console_errors if "status of 404" not in e] == []
     assert axe_violations(page) == []
+
+
+def test_a_reload_or_a_back_returns_to_the_depth_and_place_read(
+    page: Page,
+    live_server,
+    lively,  # noqa: F811
+):
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server.url)
+    for count in (48, 72):
+        page.locator("li.more").scroll_into_view_if_needed()
+        expect(page.locator(CARDS)).to_have_count(count)
+    reading = page.locator(CARDS).nth(60)
+    reading.scroll_into_view_if_needed()
+    page.wait_for_function("() => history.state && history.state.feedCards === 72")
+
+    page.reload()
+    expect(page.locator(CARDS)).to_have_count(72)
+    expect(reading).to_be_in_viewport()
+
+    # Away and back, without the page cache (htmx or the browser reloads the page).
+    page.goto(live_server.url + "/status")
+    page.evaluate("() => history.back()")
+    expect(page).to_have_url(live_server.url + "/")
+    expect(page.locator(CARDS)).to_have_count(72)
+    expect(reading).to_be_in_viewport()

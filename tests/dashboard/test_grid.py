@@ -460,3 +460,14 @@ def test_an_unknown_address_is_the_sites_404_page_even_in_debug(client, settings
     html = response.content.decode()
     assert "Page not found" in html and "<style" not in html and 'href="/static/css/' in html
     assert client.get("/admin").status_code == 301  # still given its slash
+
+
+def test_it_serves_the_depth_a_reader_had_loaded_as_one_page(client, add_videos):
+    add_videos(PAGE_SIZE * 3 + 5)
+    assert len(card_ids(get(client, params={"shown": "72"}))) == 72
+    assert len(card_ids(get(client, params={"shown": "3"}))) == PAGE_SIZE
+    assert len(card_ids(get(client, params={"shown": "99999"}))) == PAGE_SIZE
+    assert len(card_ids(get(client, params={"shown": "2²"}))) == PAGE_SIZE
+    # The next page starts after the last card shown.
+    following = get(client, next_url(get(client, params={"shown": "72"})))
+    assert len(card_ids(following)) == 5
