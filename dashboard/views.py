@@ -49,6 +49,7 @@ PARAMS_EXPLAINED = {
 class Card:
     video: Video
     title: SafeString
+    snippet: SafeString  # of the description, when only it matched the search
     when: str  # "5 min ago", "started 5 min ago", "announced 9 h ago"
     published: str  # the absolute time in UTC (the browser shows it in the reader's zone)
     duration: str
@@ -57,10 +58,14 @@ class Card:
 
 
 def cards(videos: list[Video], *, terms: list[str], now: datetime) -> list[Card]:
+    titles = [display.highlight(v.title, terms) for v in videos]
     return [
         Card(
             video=v,
-            title=display.highlight(v.title, terms),
+            title=title,
+            snippet=display.snippet(v.description, terms)
+            if terms and "<mark>" not in title
+            else SafeString(""),
             when=display.when(v.published_at, live=v.live, now=now),
             published=f"{v.published_at:%d %b %Y, %H:%M} UTC",
             # YouTube says P0D until a stream ends, and a premiere has no audience before it
@@ -71,7 +76,7 @@ def cards(videos: list[Video], *, terms: list[str], now: datetime) -> list[Card]
             else "",
             tone=display.tone(v.youtube_id),
         )
-        for v in videos
+        for v, title in zip(videos, titles, strict=True)
     ]
 
 

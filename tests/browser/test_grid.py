@@ -323,3 +323,16 @@ def test_a_reload_or_a_back_returns_to_the_depth_and_place_read(
     expect(page).to_have_url(live_server.url + "/")
     expect(page.locator(CARDS)).to_have_count(72)
     expect(reading).to_be_in_viewport()
+
+
+def test_a_description_match_shows_a_snippet(page: Page, live_server, seed):
+    seed(
+        FakeSnippet(
+            youtube_id="desc",
+            title="Sunday stream",
+            description="A long chat about the week, then how we brew masala chai at home.",
+        )
+    )
+    page.goto(live_server.url + "/?q=chai")
+    expect(page.locator("#v-desc .snippet mark")).to_have_text("chai")
+    expect(page.locator("#v-desc .snippet")).to_be_visible()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.display import ago, duration, highlight, views, when
+from dashboard.display import ago, duration, highlight, snippet, views, when
 from feed.search import words
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -105,3 +105,16 @@ def test_it_formats_durations(seconds, expected):
 )
 def test_it_shortens_view_counts(count, expected):
     assert views(count) == expected
+
+
+def test_a_snippet_shows_the_description_around_its_first_match():
+    text = "Intro words " * 10 + "then the masala chai recipe, step by step. " + "More text " * 30
+    shown = str(snippet(text, words("chai")))
+    assert "<mark>chai</mark> recipe" in shown
+    assert shown.startswith("… ") and shown.endswith(" …")
+    assert len(shown) < 200
+    assert (
+        str(snippet("Short <b>chai</b>", words("chai")))
+        == "Short &lt;b&gt;<mark>chai</mark>&lt;/b&gt;"
+    )
+    assert str(snippet("nothing here", words("chai"))) == ""

@@ -471,3 +471,13 @@ def test_it_serves_the_depth_a_reader_had_loaded_as_one_page(client, add_videos)
     # The next page starts after the last card shown.
     following = get(client, next_url(get(client, params={"shown": "72"})))
     assert len(card_ids(following)) == 5
+
+
+def test_a_match_only_in_the_description_shows_a_snippet_of_it(client, add_videos):
+    add_videos(
+        FakeSnippet(youtube_id="desc", title="Sunday stream", description="We brew masala chai."),
+        FakeSnippet(youtube_id="titl", title="Masala chai", description="Masala chai again."),
+    )
+    html = get(client, params={"q": "chai"}).content.decode()
+    assert '<p class="snippet">We brew masala <mark>chai</mark>.</p>' in html
+    assert html.count('class="snippet"') == 1  # the title already shows why the other matched
