@@ -12,6 +12,7 @@ urlpatterns = [
     # The original project's search path, kept for its clients: an alias of the same endpoint.
     re_path(r"^api/v1/youtube/video/?$", api.videos, name="api-videos-search"),
     path("api/v1/openapi.json", api.openapi, name="api-openapi"),
+    path("api", views.api_page, name="dashboard-api"),
     path("healthz", api.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Last: any other page address is our 404 page, also with DEBUG on (demo mode), where Django

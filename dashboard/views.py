@@ -246,6 +246,47 @@ def status_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
+def api_page(request: HttpRequest) -> HttpResponse:
+    """The OpenAPI document as a page to read; the JSON stays at /api/v1/openapi.json."""
+    document = api.openapi_document()
+    operations = [
+        {
+            "method": method.upper(),
+            "path": path,
+            "summary": operation.get("summary", ""),
+            "parameters": [
+                {
+                    "name": p["name"],
+                    "description": p.get("description", ""),
+                    "schema": schema_text(p.get("schema", {})),
+                }
+                for p in operation.get("parameters", [])
+            ],
+            "responses": [
+                (code, answer.get("description", ""))
+                for code, answer in operation.get("responses", {}).items()
+            ],
+        }
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    ]
+    context = {**base_context(), "info": document["info"], "operations": operations}
+    return render(request, "dashboard/api.html", context)
+
+
+def schema_text(schema: dict) -> str:
+    """integer, 1 to 100; string, one of none, live, upcoming; ..."""
+    kind = schema.get("type", "string")
+    if "enum" in schema:
+        return f"{kind}, one of {', '.join(str(v) for v in schema['enum'])}"
+    if "minimum" in schema or "maximum" in schema:
+        return f"{kind}, {schema.get('minimum', '')} to {schema.get('maximum', '')}".strip()
+    if "maxLength" in schema:
+        return f"{kind}, at most {schema['maxLength']} characters"
+    return kind
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", base_context(), status=404)
 

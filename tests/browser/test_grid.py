@@ -336,3 +336,18 @@ def test_a_description_match_shows_a_snippet(page: Page, live_server, seed):
     page.goto(live_server.url + "/?q=chai")
     expect(page.locator("#v-desc .snippet mark")).to_have_text("chai")
     expect(page.locator("#v-desc .snippet")).to_be_visible()
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_api_link_opens_a_page_to_read(page: Page, live_server, console_errors, size):
+    page.set_viewport_size(size)
+    page.goto(live_server.url)
+    page.get_by_role("navigation").get_by_role("link", name="API").click()
+    expect(page.locator("main h1")).to_have_text("API")
+    expect(page.get_by_role("heading", name="GET /api/v1/youtube/videos")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("OpenAPI"))).to_have_attribute(
+        "href", "/api/v1/openapi.json"
+    )
+    assert page_width(page) <= size["width"]
+    assert axe_violations(page) == []
+    assert console_errors == []

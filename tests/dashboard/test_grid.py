@@ -481,3 +481,13 @@ def test_a_match_only_in_the_description_shows_a_snippet_of_it(client, add_video
     html = get(client, params={"q": "chai"}).content.decode()
     assert '<p class="snippet">We brew masala <mark>chai</mark>.</p>' in html
     assert html.count('class="snippet"') == 1  # the title already shows why the other matched
+
+
+def test_the_api_link_leads_to_a_page_that_describes_the_api(client, db):
+    html = get(client).content.decode()
+    assert '<a href="/api">API</a>' in html
+    page = client.get("/api")
+    text = page.content.decode()
+    assert page.status_code == 200 and text.startswith("<!doctype html>")
+    assert "<code>GET /api/v1/youtube/videos</code>" in text and "<code>sync_token</code>" in text
+    assert 'href="/api/v1/openapi.json"' in text
