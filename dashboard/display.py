@@ -45,6 +45,41 @@ def highlight(text: str, terms: list[str]) -> SafeString:
     return mark_safe("".join(out))  # every piece of `text` is escaped above
 
 
+SNIPPET_BEFORE = 40  # characters of context before the first matched word
+SNIPPET_LENGTH = 150
+
+
+def snippet(text: str, terms: list[str]) -> SafeString:
+    """The part of `text` around its first matched word, highlighted; empty if none matches.
+
+    Shown when a search matched a video's description but not its title, so the card says why
+    it is there."""
+    folded_terms = [fold(t) for t in terms if t]
+    first = next(
+        (
+            m
+            for m in WORD.finditer(text)
+            if folded_terms and matched_prefix(m.group(), folded_terms)
+        ),
+        None,
+    )
+    if first is None:
+        return mark_safe("")  # nothing to show
+    start = max(0, first.start() - SNIPPET_BEFORE)
+    if start:  # begin at a word, not inside one
+        start = next((m.start() for m in WORD.finditer(text, start) if m.start() > start), start)
+        start = min(start, first.start())
+    end = min(len(text), start + SNIPPET_LENGTH)
+    if end < len(text):  # end after a whole word
+        end = max(end, first.end())
+        cut = text.rfind(" ", first.end(), end)
+        end = cut if cut > 0 else end
+    piece = " ".join(text[start:end].split())
+    return mark_safe(  # highlight() escapes every piece of the text
+        ("… " if start else "") + highlight(piece, terms) + (" …" if end < len(text) else "")
+    )
+
+
 def matched_prefix(word: str, folded_terms: list[str]) -> int:
     """How many characters of `word` the longest matching term covers (0: none matches)."""
     folded_word = fold(word)
@@ -68,7 +103,8 @@ def ago(moment: datetime, *, now: datetime) -> str:
         return "just now"
     span = abs(seconds)
     if span < 3600:
-        text = f"{max(1, round(span / 60))} min"
+        # Half a minute rounds up, as static/js/dashboard.js's Math.round does.
+        text = f"{max(1, (span + 30) // 60)} min"
     elif span < 86400:
         text = f"{span // 3600} h"
     else:
@@ -79,6 +115,18 @@ def ago(moment: datetime, *, now: datetime) -> str:
                 text = f"{amount} {unit}{'s' if amount > 1 else ''}"
                 break
     return f"{text} ago" if seconds > 0 else f"in {text}"
+
+
+def when(moment: datetime, *, live: str, now: datetime) -> str:
+    """What a card says about its time: "5 min ago"; "started 5 min ago" for a live stream; "starts
+    in 4 h" for an upcoming one (once scheduled), "announced 9 h ago" before that (YouTube gives a
+    premiere's publish time, not its start). static/js/dashboard.js says the same in the browser."""
+    text = ago(moment, now=now)
+    if live == "live":
+        return f"started {text}"
+    if live == "upcoming":
+        return f"starts {text}" if moment > now else f"announced {text}"
+    return text
 
 
 def duration(seconds: int | None) -> str:

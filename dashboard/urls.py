@@ -12,8 +12,13 @@ urlpatterns = [
     # The original project's search path, kept for its clients: an alias of the same endpoint.
     re_path(r"^api/v1/youtube/video/?$", api.videos, name="api-videos-search"),
     path("api/v1/openapi.json", api.openapi, name="api-openapi"),
+    path("api", views.api_page, name="dashboard-api"),
     path("healthz", api.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Last: any other page address is our 404 page, also with DEBUG on (demo mode), where Django
+    # would answer its own debug page (unstyled, and its inline <style> breaks the CSP). The
+    # admin, the API and static files keep their own 404s; /admin still gets its slash.
+    re_path(r"^(?!admin|api/|static/)", views.page_not_found),
 ]
 
 # Ours, not Django's: it knows the demo banner and the site's layout.

@@ -24,6 +24,8 @@ from feed import api, clock, pagination
 from feed.models import SearchQuery, Video
 
 PAGE_SIZE = 24
+# A reload or a Back asks for as many cards as the reader had loaded (`shown`), up to this many.
+MAX_SHOWN = PAGE_SIZE * 20
 # The live banner counts new videos up to this many ("50+ new videos").
 BANNER_CAP = 50
 # The grid's parameters, in the order a canonical URL lists them.
@@ -48,25 +50,34 @@ PARAMS_EXPLAINED = {
 class Card:
     video: Video
     title: SafeString
-    ago: str
-    published: str  # the absolute time, for the tooltip
+    snippet: SafeString  # of the description, when only it matched the search
+    when: str  # "5 min ago", "started 5 min ago", "announced 9 h ago"
+    published: str  # the absolute time in UTC (the browser shows it in the reader's zone)
     duration: str
     views: str
     tone: int
 
 
 def cards(videos: list[Video], *, terms: list[str], now: datetime) -> list[Card]:
+    titles = [display.highlight(v.title, terms) for v in videos]
     return [
         Card(
             video=v,
-            title=display.highlight(v.title, terms),
-            ago=display.ago(v.published_at, now=now),
+            title=title,
+            snippet=display.snippet(v.description, terms)
+            if terms and "<mark>" not in title
+            else SafeString(""),
+            when=display.when(v.published_at, live=v.live, now=now),
             published=f"{v.published_at:%d %b %Y, %H:%M} UTC",
-            duration=display.duration(v.duration_seconds),
-            views=display.views(v.view_count),
+            # YouTube says P0D until a stream ends, and a premiere has no audience before it
+            # starts: no duration, and views only once someone watches.
+            duration=display.duration(v.duration_seconds) if v.live == "none" else "",
+            views=display.views(v.view_count)
+            if v.live == "none" or (v.live == "live" and v.view_count)
+            else "",
             tone=display.tone(v.youtube_id),
         )
-        for v in videos
+        for v, title in zip(videos, titles, strict=True)
     ]
 
 
@@ -83,13 +94,17 @@ def with_params(params: list[tuple[str, str]], **extra: str | int) -> str:
     return f"{reverse('dashboard-grid')}?{query}" if query else reverse("dashboard-grid")
 
 
-def bad_request(request: HttpRequest, *, param: str, message: str, context: dict) -> HttpResponse:
-    name, explained = PARAMS_EXPLAINED.get(param, (param, ""))
+def bad_request(
+    request: HttpRequest, *, param: str, message: str, context: dict, explained: str = ""
+) -> HttpResponse:
+    name, default = PARAMS_EXPLAINED.get(param, (param, ""))
+    explained = explained or default
     if not explained and message.startswith("must "):
         explained = message
     error = {"param": param, "name": name, "explained": explained, "message": message}
     template = "dashboard/_results.html" if request.htmx else "dashboard/grid.html"
-    return render(request, template, {**context, "error": error}, status=400)
+    context = {**context, "error": error, "fragment": bool(request.htmx)}
+    return render(request, template, context, status=400)
 
 
 def base_context() -> dict:
@@ -101,6 +116,7 @@ def base_context() -> dict:
 def video_grid(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     params = canonical_params(request.GET)
+    oldest = ("sort", "oldest") in params
     context = {
         **base_context(),
         "params": dict(params),
@@ -111,6 +127,9 @@ def video_grid(request: HttpRequest) -> HttpResponse:
         "source_queries": list(SearchQuery.objects.values_list("text", flat=True)),
         "filtered": any(name != "q" for name, _ in params if name != "sort"),
         "clear_url": with_params([p for p in params if p[0] == "q"]),
+        # The words follow the sort: an oldest-first feed's next page holds newer videos.
+        "first": "oldest" if oldest else "newest",
+        "later": "newer" if oldest else "older",
     }
     try:
         cursor = pagination.parse_token(request.GET.get("sync_token"))
@@ -123,10 +142,21 @@ def video_grid(request: HttpRequest) -> HttpResponse:
         param, messages = next(iter(filterset.errors.items()))
         return bad_request(request, param=param, message=" ".join(messages), context=context)
 
+    data = filterset.form.cleaned_data
+    after, before = data.get("published_after"), data.get("published_before")
+    if after is not None and before is not None and after > before:
+        # Contradictory dates would just show nothing: say which one to change.
+        message = "must not be before the “From” date"
+        return bad_request(
+            request, param="published_before", message=message, explained=message, context=context
+        )
+
     fragment = request.htmx and not request.htmx.history_restore_request
     if since is not None and fragment:
         # The live banner's poll: how many newer videos match, without moving the grid.
         count = filterset.count_newer(since, cap=BANNER_CAP)
+        # The count the page shows now: a screen reader hears the new one only when it changes.
+        seen = request.GET.get("seen", "")
         return render(
             request,
             "dashboard/_banner.html",
@@ -134,15 +164,16 @@ def video_grid(request: HttpRequest) -> HttpResponse:
                 "since": since,
                 "new_count": count,
                 "new_label": f"{BANNER_CAP}+" if count > BANNER_CAP else str(count),
-                "poll_url": with_params(params, since=since),
+                "poll_url": with_params(params, since=since, seen=min(count, BANNER_CAP + 1)),
                 "show_url": with_params(params),
+                "announce_new": count and seen != str(min(count, BANNER_CAP + 1)),
             },
         )
 
     page = pagination.fetch_page(
         filterset.qs,
         cursor=cursor,
-        limit=PAGE_SIZE,
+        limit=shown_limit(request.GET.get("shown", "")) if cursor is None else PAGE_SIZE,
         column=filterset.order_column,
         oldest_first=filterset.oldest_first,
     )
@@ -161,16 +192,23 @@ def video_grid(request: HttpRequest) -> HttpResponse:
             "channel_title": next(
                 (v.channel_title for v in page.items if v.channel_id == channel), channel
             ),
-            "searching": bool(filterset.terms),
+            "searching": bool(filterset.terms or filterset.video_id),
         }
     )
     if fragment:
         if cursor is not None:
             return render(request, "dashboard/_cards.html", context)
-        response = render(request, "dashboard/_results.html", context)
+        response = render(request, "dashboard/_results.html", {**context, "fragment": True})
         # The address bar shows the search and filters as a reader would type them.
         return push_url(response, with_params(params))
     return render(request, "dashboard/grid.html", context)
+
+
+def shown_limit(raw: str) -> int:
+    """The first page's size: PAGE_SIZE, or the depth a reader had reached (static/js)."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 4:
+        return PAGE_SIZE
+    return min(max(int(raw), PAGE_SIZE), MAX_SHOWN)
 
 
 def parse_since(raw: str | None) -> int | None:
@@ -194,7 +232,48 @@ def status_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+@require_safe
+def api_page(request: HttpRequest) -> HttpResponse:
+    """The OpenAPI document as a page to read; the JSON stays at /api/v1/openapi.json."""
+    document = api.openapi_document()
+    operations = [
+        {
+            "method": method.upper(),
+            "path": path,
+            "summary": operation.get("summary", ""),
+            "parameters": [
+                {
+                    "name": p["name"],
+                    "description": p.get("description", ""),
+                    "schema": schema_text(p.get("schema", {})),
+                }
+                for p in operation.get("parameters", [])
+            ],
+            "responses": [
+                (code, answer.get("description", ""))
+                for code, answer in operation.get("responses", {}).items()
+            ],
+        }
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    ]
+    context = {**base_context(), "info": document["info"], "operations": operations}
+    return render(request, "dashboard/api.html", context)
+
+
+def schema_text(schema: dict) -> str:
+    """integer, 1 to 100; string, one of none, live, upcoming; ..."""
+    kind = schema.get("type", "string")
+    if "enum" in schema:
+        return f"{kind}, one of {', '.join(str(v) for v in schema['enum'])}"
+    if "minimum" in schema or "maximum" in schema:
+        return f"{kind}, {schema.get('minimum', '')} to {schema.get('maximum', '')}".strip()
+    if "maxLength" in schema:
+        return f"{kind}, at most {schema['maxLength']} characters"
+    return kind
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", base_context(), status=404)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from datetime import datetime
 from typing import ClassVar
 
@@ -15,6 +17,22 @@ from django.db.models import Exists, OuterRef, QuerySet
 from feed import search
 from feed.models import SLOTS_PER_SECOND, Video
 
+# A pasted YouTube link finds its video, and so does a bare video id that is one (readers paste
+# both): watch?v=, youtu.be/, shorts/, live/ and embed/ links, with or without scheme and host.
+YOUTUBE_LINK = re.compile(
+    r"(?:https?://)?(?:(?:www|m|music)\.)?"
+    r"(?:youtube\.com/(?:watch\?(?:[^#\s]*&)?v=|shorts/|live/|embed/)|youtu\.be/)"
+    r"([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])",
+    re.IGNORECASE,
+)
+VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+
+
+def linked_id(text: str) -> str | None:
+    """The video id of a YouTube link (the whole text, trimmed, starts with one), or None."""
+    match = YOUTUBE_LINK.match(text.strip())
+    return match.group(1) if match else None
+
 
 class SearchTextField(forms.CharField):
     def to_python(self, value: str | None) -> str:
@@ -23,8 +41,8 @@ class SearchTextField(forms.CharField):
 
     def run_validators(self, value: str) -> None:
         super().run_validators(value)  # the length first: words() is quadratic in the words
-        # Each word is one more term for the engine to match (feed/search.py).
-        if len(search.words(value)) > settings.SEARCH_MAX_WORDS:
+        # Each word is one more term for the engine to match (feed/search.py); a link is none.
+        if linked_id(value) is None and len(search.words(value)) > settings.SEARCH_MAX_WORDS:
             raise ValidationError(
                 f"must have at most {settings.SEARCH_MAX_WORDS} different words", code="words"
             )
@@ -71,8 +89,21 @@ class VideoFilter(django_filters.FilterSet):
         )
         return qs.filter(Exists(links))
 
+    @functools.cached_property
+    def video_id(self) -> str | None:
+        """The one video `q` names, by a YouTube link or by its id; None for words."""
+        text = (self.form.cleaned_data.get("q") or "").strip()
+        if found := linked_id(text):
+            return found
+        # An 11-letter word may be an id or just a word: an id only if such a video is stored.
+        if VIDEO_ID.fullmatch(text) and Video.objects.filter(youtube_id=text).exists():
+            return text
+        return None
+
     @property
     def terms(self) -> list[str]:
+        if self.video_id:
+            return []
         return search.words(self.form.cleaned_data.get("q") or "")
 
     # Set by filter_queryset: whether the search probes the full-text index per video of a
@@ -89,6 +120,8 @@ class VideoFilter(django_filters.FilterSet):
         if self.terms and (data.get("channel") or data.get("live")):
             self.probing = search.is_small(qs)
         qs = search.apply(qs, self.terms, probing=self.probing)
+        if self.video_id:
+            qs = qs.filter(youtube_id=self.video_id)
         # The sort key starts with the publish second, so a date range is a sort-key range:
         # the same index that pages the feed answers it. Both bounds are inclusive.
         column = self.order_column

@@ -80,3 +80,30 @@ def seed(transactional_db) -> Callable[..., list]:
         return list(snippets)
 
     return add
+
+
+@pytest.fixture(autouse=True)
+def browser_clock(page) -> None:
+    """The page's clock starts at the server's NOW (tests/fixtures/clock.py) and runs on from
+    there: the grid's relative times, computed again in the browser, agree with the server's.
+    A test moves it with page.clock.fast_forward()."""
+    from tests.fixtures.clock import NOW
+
+    page.clock.install(time=NOW)
+
+
+AXE = HERE / "vendor" / "axe.min.js"
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's violations on the page as it is (WCAG 2.x A and AA and best practices), one
+    line each. Evaluated through the DevTools protocol, not a <script> tag: the page's CSP stays
+    as strict as it is served, and the app never serves axe."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}: "
+        + "; ".join(node["target"][0] for node in v["nodes"][:5])
+        for v in results["violations"]
+    ]

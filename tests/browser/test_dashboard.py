@@ -156,14 +156,12 @@ def test_it_applies_and_clears_a_filter(page: Page, live_server, lively, console
 def test_the_banner_counts_new_videos_and_shows_them_on_top(
     page: Page, live_server, lively, seed, console_errors
 ):
-
-    page.clock.install()
     page.goto(live_server.url)
     first = card_ids(page)[0]
     fresh = seed(*[FakeSnippet(title=f"Just in #{i}", published_at=NOW) for i in range(3)])
     page.clock.fast_forward(16_000)
     banner = page.locator("#banner .pill")
-    expect(banner).to_have_text("3 new videos — show")
+    expect(banner).to_have_accessible_name("3 new videos show")
     # Nothing moved under the reader.
     assert card_ids(page)[0] == first
     banner.click()
@@ -204,7 +202,7 @@ def test_no_page_logs_a_console_error(
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_it_takes_the_readmes_screenshots(page: Page, live_server, lively, scheme, tmp_path):
+def test_it_takes_the_readmes_screenshots(page: Page, live_server, lively, seed, scheme, tmp_path):
     from django.db.models import F
 
     from feed.models import FetchRun, SearchQuery, Video
@@ -232,3 +230,16 @@ def test_it_takes_the_readmes_screenshots(page: Page, live_server, lively, schem
             expect(page.locator("main h1").first).to_be_visible()
             page.screenshot(path=folder / f"{name}-{device}-{scheme}.png")
             assert (folder / f"{name}-{device}-{scheme}.png").stat().st_size > 5_000
+    # The new-videos pill over the grid, and (desktop) a focused card showing its exact time.
+    for device, size in (
+        ("desktop", {"width": 1366, "height": 900}),
+        ("phone", {"width": 390, "height": 844}),
+    ):
+        page.set_viewport_size(size)
+        page.goto(live_server.url)
+        seed(*[FakeSnippet(title=f"Just in #{i}", published_at=NOW) for i in range(3)])
+        page.clock.fast_forward(16_000)
+        expect(page.locator("#pill")).to_be_visible()
+        if device == "desktop":  # on a phone the focused card would scroll the filters away
+            page.locator("#grid > li.card").nth(1).locator(".title a").focus()
+        page.screenshot(path=folder / f"grid-new-{device}-{scheme}.png")

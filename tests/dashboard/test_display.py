@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.display import ago, duration, highlight, views
+from dashboard.display import ago, duration, highlight, snippet, views, when
 from feed.search import words
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -66,6 +66,23 @@ def test_it_says_how_long_ago(delta, expected):
 
 
 @pytest.mark.parametrize(
+    ("delta", "live", "expected"),
+    [
+        (timedelta(minutes=60), "none", "1 h ago"),
+        (timedelta(minutes=60), "live", "started 1 h ago"),
+        (timedelta(hours=9), "upcoming", "announced 9 h ago"),
+        (-timedelta(hours=4), "upcoming", "starts in 4 h"),
+    ],
+)
+def test_it_says_when_a_live_or_upcoming_video_starts(delta, live, expected):
+    assert when(NOW - delta, live=live, now=NOW) == expected
+
+
+def test_half_a_minute_rounds_up_as_in_the_browser():
+    assert ago(NOW - timedelta(seconds=150), now=NOW) == "3 min ago"
+
+
+@pytest.mark.parametrize(
     ("seconds", "expected"), [(None, ""), (0, "0:00"), (65, "1:05"), (3723, "1:02:03")]
 )
 def test_it_formats_durations(seconds, expected):
@@ -88,3 +105,16 @@ def test_it_formats_durations(seconds, expected):
 )
 def test_it_shortens_view_counts(count, expected):
     assert views(count) == expected
+
+
+def test_a_snippet_shows_the_description_around_its_first_match():
+    text = "Intro words " * 10 + "then the masala chai recipe, step by step. " + "More text " * 30
+    shown = str(snippet(text, words("chai")))
+    assert "<mark>chai</mark> recipe" in shown
+    assert shown.startswith("… ") and shown.endswith(" …")
+    assert len(shown) < 200
+    assert (
+        str(snippet("Short <b>chai</b>", words("chai")))
+        == "Short &lt;b&gt;<mark>chai</mark>&lt;/b&gt;"
+    )
+    assert str(snippet("nothing here", words("chai"))) == ""

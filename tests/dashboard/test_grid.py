@@ -50,7 +50,10 @@ def test_it_answers_an_htmx_request_with_the_results_fragment_only(client, add_v
     response = get(client, params={"q": "tea how", "live": "", "sort": "newest"}, **HTMX)
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith('<section id="results"')
+    # The tab's title, what the screen reader's live region says, then the results.
+    assert html.lstrip().startswith("<title>tea how · Video feed</title>")
+    assert '<p id="announce" hx-swap-oob="innerHTML">3 videos match.</p>' in html
+    assert '<section id="results"' in html
     assert "<html" not in html and 'id="filters"' not in html
     assert len(card_ids(response)) == 3
     # The address bar shows what the reader asked for, without empty or default parameters.
@@ -96,6 +99,17 @@ def test_it_serves_a_next_page_as_a_whole_page_without_javascript(client, add_vi
     assert len(card_ids(response)) == 3
     assert "Older videos" in html and "Back to the newest" in html
     assert 'id="banner"' not in html  # only the top of the feed grows
+
+
+def test_every_heading_link_and_end_follows_an_oldest_first_sort(client, add_videos):
+    add_videos(PAGE_SIZE + 3)
+    first = get(client, params={"sort": "oldest"}).content.decode()
+    assert "Oldest videos</h1>" in first and "Newest videos" not in first
+    response = get(client, next_url(get(client, params={"sort": "oldest"})))
+    html = response.content.decode()
+    assert "Newer videos</h1>" in html and "Back to the oldest" in html
+    assert "no newer videos." in html
+    assert not re.search(r"\bolder\b", html, re.IGNORECASE)
 
 
 def test_it_searches_with_the_api_semantics(client, add_videos):
@@ -284,7 +298,9 @@ def test_it_explains_a_bad_parameter_with_a_400_page(client, add_videos, params,
     assert f"<code>{param}</code>" in html and says in html
     fragment = get(client, params=params, **HTMX)
     assert fragment.status_code == 400
-    assert fragment.content.decode().lstrip().startswith('<section id="results"')
+    assert "<html" not in fragment.content.decode()
+    assert '<section id="results"' in fragment.content.decode()
+    assert "These videos can't be shown" in fragment.content.decode().split("<section")[0]
 
 
 def test_it_treats_hostile_search_text_as_words(client, add_videos):
@@ -305,13 +321,19 @@ def test_it_counts_new_videos_for_the_live_banner(client, add_videos):
 
     quiet = get(client, poll_url, **HTMX)
     assert quiet.content.decode().lstrip().startswith('<div id="banner"')
-    assert "new video" not in quiet.content.decode()
+    assert (
+        "new video" not in quiet.content.decode() and 'id="announce"' not in quiet.content.decode()
+    )
 
     add_videos(4, published_at=now - timedelta(minutes=1))
     html = get(client, poll_url, **HTMX).content.decode()
     assert "4 new videos" in html
-    # The poll keeps its own mark: the grid has not moved, so neither has "since".
-    assert f'hx-get="/?since={top}"' in html
+    # The poll keeps its own mark: the grid has not moved, so neither has "since"; it notes the
+    # count shown, and the live region hears a count only when it changes.
+    assert f'hx-get="/?since={top}&amp;seen=4"' in html
+    assert '<p id="announce" hx-swap-oob="innerHTML">4 new videos: press n to show them.' in html
+    again = get(client, f"/?since={top}&seen=4", **HTMX).content.decode()
+    assert "4 new videos" in again and 'id="announce"' not in again
 
     add_videos(BANNER_CAP + 5, published_at=now - timedelta(seconds=30))
     assert f"{BANNER_CAP}+ new videos" in get(client, poll_url, **HTMX).content.decode()
@@ -348,13 +370,26 @@ def test_it_lazy_loads_sized_thumbnails(client, add_videos, settings):
     assert '<span class="badge live">LIVE</span>' in html
 
 
+def test_live_and_upcoming_cards_have_no_duration_or_zero_views(client, add_videos):
+    add_videos(FakeSnippet(youtube_id="live1", live="live", published_at=NOW - timedelta(hours=1)))
+    add_videos(
+        FakeSnippet(youtube_id="soon1", live="upcoming", published_at=NOW - timedelta(hours=9))
+    )
+    Video.objects.update(duration_seconds=0, view_count=0)
+    html = get(client).content.decode()
+    assert "badge duration" not in html and "0 views" not in html
+    assert ">started 1 h ago</time>" in html and ">announced 9 h ago</time>" in html
+
+
 def test_a_card_shows_duration_views_and_time(client, add_videos):
     (snippet,) = add_videos(FakeSnippet(published_at=NOW - timedelta(minutes=5)))
     Video.objects.update(duration_seconds=3723, view_count=1_234_567)
     html = get(client).content.decode()
     assert "1:02:03</span>" in html and "1.2M views" in html
     assert re.search(
-        r'<time datetime="[^"]+" title="\d\d \w+ \d{4}, \d\d:\d\d UTC">5 min ago</time>', html
+        r'<time datetime="[^"]+" data-live="none" title="\d\d \w+ \d{4}, \d\d:\d\d UTC">'
+        r"5 min ago</time>",
+        html,
     )
     assert f'href="https://www.youtube.com/watch?v={snippet.youtube_id}"' in html
 
@@ -377,3 +412,82 @@ def test_it_runs_a_fixed_number_of_queries(
     add_videos(5, title="How to make tea?", query="football")
     with django_assert_num_queries(queries):
         assert get(client, params=params, **headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "https://www.youtube.com/watch?v=dQw4w9WgXcQ&t=42s",
+        "  youtube.com/watch?feature=share&v=dQw4w9WgXcQ ",
+        "https://youtu.be/dQw4w9WgXcQ?si=abc",
+        "https://m.youtube.com/shorts/dQw4w9WgXcQ",
+        "dQw4w9WgXcQ",
+    ],
+)
+def test_a_youtube_link_or_video_id_finds_that_video(client, add_videos, q):
+    add_videos(FakeSnippet(youtube_id="dQw4w9WgXcQ", title="Never gonna"), FakeSnippet(title="x"))
+    response = get(client, params={"q": q})
+    assert response.status_code == 200
+    assert card_ids(response) == ["dQw4w9WgXcQ"]
+    api = client.get("/api/v1/youtube/videos", {"q": q}).json()
+    assert [v["id"] for v in api["videos"]] == ["dQw4w9WgXcQ"]
+
+
+def test_an_eleven_letter_word_that_is_no_stored_id_is_searched_as_a_word(client, add_videos):
+    add_videos(FakeSnippet(title="Masterchefs final"), FakeSnippet(title="Other"))
+    response = get(client, params={"q": "masterchefs"})
+    assert len(card_ids(response)) == 1 and "<mark>Masterchefs</mark>" in response.content.decode()
+    unknown = get(client, params={"q": "https://youtu.be/aaaaaaaaaaa"}).content.decode()
+    assert "No videos match" in unknown
+
+
+def test_it_refuses_a_from_date_after_the_to_date(client, add_videos):
+    add_videos(1)
+    response = get(
+        client, params={"published_after": "2026-11-28", "published_before": "2026-11-20"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "check the “To” date" in html and "must not be before the “From” date" in html
+    same_day = {"published_after": "2026-11-28", "published_before": "2026-11-28"}
+    assert get(client, params=same_day).status_code == 200
+
+
+def test_an_unknown_address_is_the_sites_404_page_even_in_debug(client, settings):
+    settings.DEBUG = True
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html and "<style" not in html and 'href="/static/css/' in html
+    assert client.get("/admin").status_code == 301  # still given its slash
+
+
+def test_it_serves_the_depth_a_reader_had_loaded_as_one_page(client, add_videos):
+    add_videos(PAGE_SIZE * 3 + 5)
+    assert len(card_ids(get(client, params={"shown": "72"}))) == 72
+    assert len(card_ids(get(client, params={"shown": "3"}))) == PAGE_SIZE
+    assert len(card_ids(get(client, params={"shown": "99999"}))) == PAGE_SIZE
+    assert len(card_ids(get(client, params={"shown": "2²"}))) == PAGE_SIZE
+    # The next page starts after the last card shown.
+    following = get(client, next_url(get(client, params={"shown": "72"})))
+    assert len(card_ids(following)) == 5
+
+
+def test_a_match_only_in_the_description_shows_a_snippet_of_it(client, add_videos):
+    add_videos(
+        FakeSnippet(youtube_id="desc", title="Sunday stream", description="We brew masala chai."),
+        FakeSnippet(youtube_id="titl", title="Masala chai", description="Masala chai again."),
+    )
+    html = get(client, params={"q": "chai"}).content.decode()
+    assert '<p class="snippet">We brew masala <mark>chai</mark>.</p>' in html
+    assert html.count('class="snippet"') == 1  # the title already shows why the other matched
+
+
+def test_the_api_link_leads_to_a_page_that_describes_the_api(client, db):
+    html = get(client).content.decode()
+    assert '<a href="/api">API</a>' in html
+    page = client.get("/api")
+    text = page.content.decode()
+    assert page.status_code == 200 and text.startswith("<!doctype html>")
+    assert "<code>GET /api/v1/youtube/videos</code>" in text and "<code>sync_token</code>" in text
+    assert 'href="/api/v1/openapi.json"' in text
