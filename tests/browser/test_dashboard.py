@@ -211,7 +211,16 @@ def test_it_takes_the_readmes_screenshots(page: Page, live_server, lively, seed,
     Video.objects.update(first_seen_at=F("published_at") + timedelta(seconds=40))
     query = SearchQuery.objects.get(text="football")
     now = NOW
-    SearchQuery.objects.filter(pk=query.pk).update(last_polled_at=now - timedelta(seconds=8))
+    # A query polled for a day already, whose re-walks found a few videos late.
+    SearchQuery.objects.filter(pk=query.pk).update(
+        last_polled_at=now - timedelta(seconds=8), created_at=now - timedelta(days=1)
+    )
+    Video.objects.filter(pk__in=Video.objects.order_by("pk").values("pk")[:3]).update(
+        first_seen_at=F("published_at") + timedelta(hours=2, minutes=10)
+    )
+    FetchRun.objects.create(
+        query=query, started_at=now - timedelta(hours=1), late_videos=3, pages=3, units=301
+    )
     FetchRun.objects.create(
         query=query, started_at=now - timedelta(seconds=8), new_videos=3, pages=1, units=101
     )
