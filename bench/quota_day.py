@@ -450,9 +450,8 @@ def run_behaving(
 
     from feed import clock as feed_clock
     from feed import quota, services
-    from feed.clock import ManualClock
     from feed.models import FetchRun, QuotaUsage, SearchQuery, Video
-    from simulator import Simulator
+    from simulator import ManualClock, Simulator
 
     reset_database()
     clock = ManualClock(start)

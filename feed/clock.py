@@ -1,15 +1,16 @@
 """The product's one source of "now".
 
 Every piece of code that reads the time calls `clock.now()` (or takes `now` from a caller that
-did), so a test, a benchmark or a simulated day sets the time with `clock.use(ManualClock(...))`
-and nothing the product does depends on the date the code happens to run at.
+did), so a test, a benchmark or a simulated day sets the time with `clock.use(some_clock)` (the
+tests use the simulator's ManualClock, which moves only when told) and nothing the product does
+depends on the date the code happens to run at.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 Clock = Callable[[], datetime]
 
@@ -36,27 +37,3 @@ def use(clock: Clock) -> Iterator[Clock]:
         yield clock
     finally:
         _current = previous
-
-
-class ManualClock:
-    """A clock that moves only when told, so a test or a benchmark can drive a virtual day."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = as_utc(now)
-
-    def __call__(self) -> datetime:
-        return self._now
-
-    def set(self, now: datetime) -> datetime:
-        self._now = as_utc(now)
-        return self._now
-
-    def advance(self, delta: timedelta) -> datetime:
-        self._now += delta
-        return self._now
-
-
-def as_utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError(f"{moment!r} is naive: pass an aware datetime, e.g. tzinfo=UTC")
-    return moment.astimezone(UTC)

@@ -9,6 +9,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,21 +40,9 @@ class Server:
         return response
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("production")
-    port = free_port()
-    env = production_env(
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
-        HUEY_SQLITE_PATH=str(tmp / "huey.sqlite3"),
-        STATIC_ROOT=str(tmp / "static"),
-        PORT=str(port),
-        WEB_CONCURRENCY="1",
-    )
-    for args in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        result = manage(*args, env=env)
-        assert result.returncode == 0, result.stderr
+@contextmanager
+def running_web(env: dict[str, str], *, port: int, tmp: Path) -> Iterator[Server]:
+    """The Procfile's web process with `env`, answering /healthz, until the block ends."""
     log = tmp / "web.log"
     with log.open("w") as out:
         web = subprocess.Popen(
@@ -74,6 +63,25 @@ def server(tmp_path_factory) -> Iterator[Server]:
     finally:
         web.terminate()
         web.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("production")
+    port = free_port()
+    env = production_env(
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+        HUEY_SQLITE_PATH=str(tmp / "huey.sqlite3"),
+        STATIC_ROOT=str(tmp / "static"),
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+    )
+    for args in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
+        result = manage(*args, env=env)
+        assert result.returncode == 0, result.stderr
+    with running_web(env, port=port, tmp=tmp) as server:
+        yield server
 
 
 def test_it_answers_the_health_probe_over_plain_http(server):

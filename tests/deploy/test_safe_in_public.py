@@ -8,7 +8,6 @@ import http.client
 import json
 import re
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -16,8 +15,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.deploy.paas import ROOT, expand, free_port, manage, procfile, production_env
-from tests.deploy.test_production import HTTPS, Server
+from tests.deploy.paas import free_port, manage, production_env
+from tests.deploy.test_production import HTTPS, Server, running_web
 
 pytestmark = pytest.mark.skipif(
     "postgres" in __import__("os").environ.get("DATABASE_URL", ""),
@@ -52,26 +51,8 @@ def server(tmp_path_factory) -> Iterator[Server]:
         "'admin', 'a@example.com', 'correct horse battery staple')"
     )
     assert manage("shell", "-c", create, env=env).returncode == 0
-    log = tmp / "web.log"
-    with log.open("w") as out:
-        web = subprocess.Popen(
-            expand(procfile()["web"], env), cwd=ROOT, env=env, stdout=out, stderr=out
-        )
-    server = Server(port=port, env=env, static_root=tmp / "static", log=log)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                server.get("/healthz")
-                break
-            except OSError:
-                assert web.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "gunicorn did not answer within 30 s"
-                time.sleep(0.2)
+    with running_web(env, port=port, tmp=tmp) as server:
         yield server
-    finally:
-        web.terminate()
-        web.wait(timeout=20)
 
 
 def test_ten_slow_clients_delay_no_normal_request_by_more_than_a_second(server):

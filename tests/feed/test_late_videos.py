@@ -12,9 +12,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from feed import rewalks, services
-from feed.clock import ManualClock
 from feed.models import ApiKeyState, FetchRun, QuotaUsage, SearchQuery, Video
-from simulator import Simulator, SimulatorConfig
+from simulator import ManualClock, Simulator, SimulatorConfig
 from tests.fixtures.clock import NOW
 from tests.fixtures.fetching import football, poll, stored_ids
 from tests.fixtures.simulator import with_config
