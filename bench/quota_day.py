@@ -464,9 +464,14 @@ def run_behaving(
         override.enable()
         services.sync_configured_queries()
         SearchQuery.objects.update(covered_until=start, created_at=start - timedelta(days=1))
+        outcome = Behaved(name=name, keys=keys)
         minute = start
         while minute < end:
             clock.set(minute)
+            if minute == end - timedelta(hours=6):
+                # What the status page and fetch_videos say, in the evening (18:00 PT).
+                outcome.said = [services.pacing(now=minute).sentence]
+                outcome.said += services.coverage(now=minute)
             for query, delay in sorted(services.due_polls(now=minute), key=lambda due: due[1]):
                 clock.set(minute + timedelta(seconds=delay))
                 if worker_would_poll(query.pk, now=clock()):
@@ -476,10 +481,6 @@ def run_behaving(
                 services.check_videos(clock=clock)  # the worker's round, once a minute
             minute += timedelta(minutes=1)
         clock.set(end)
-        outcome = Behaved(name=name, keys=keys)
-        outcome.said = [
-            services.pacing(now=end - timedelta(minutes=1)).sentence
-        ] + services.coverage(now=end - timedelta(minutes=1))
         stored = {
             v.youtube_id: v
             for v in Video.objects.only(
@@ -537,7 +538,7 @@ def print_behaving(outcomes: list[Behaved]) -> None:
         )
     print()
     for o in outcomes:
-        print(f"- {o.name} (ran in {o.seconds:.0f} s) said at the end of the day:")
+        print(f"- {o.name} (ran in {o.seconds:.0f} s) said at 18:00 PT:")
         for line in o.said:
             print(f"  - {line}")
 

@@ -498,7 +498,9 @@ def coverage(*, now: datetime, plan: quota.Pacing | None = None) -> list[str]:
 
     def each(needs: dict[str, float]) -> str:
         ranked = sorted(needs.items(), key=lambda item: -item[1])
-        return ", ".join(f"{text!r} ({rates[text]:g} videos/h) {need:.2f}" for text, need in ranked)
+        return ", ".join(
+            f"{text!r} ({rates[text]:.1f} videos/h) {need:.2f}" for text, need in ranked
+        )
 
     lines = []
     if not plan.paused:

@@ -87,7 +87,7 @@ def test_it_says_what_the_re_walks_catch_and_what_the_keys_cannot_pay(settings, 
     assert lines[1].startswith("at that pace the re-walks cost, in keys' daily units: 'football'")
     # 1,440 polls a day at 60 s, and their re-walks: far more than one key pays for.
     assert "late with a poll every 1 min needs 17 keys" in lines[2]
-    assert "1 usable; in keys: 'football' (30 videos/h)" in lines[2]
+    assert "1 usable; in keys: 'football' (30.0 videos/h)" in lines[2]
     settings.FETCH_REWALKS = ""
     assert services.coverage(now=NOW) == [
         "re-walks are off (FETCH_REWALKS is empty): a video that YouTube's search shows more "
