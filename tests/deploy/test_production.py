@@ -40,6 +40,18 @@ class Server:
         return response
 
 
+def web_env(tmp: Path, *, port: int, **extra: str) -> dict[str, str]:
+    """The documented production environment on SQLite files in `tmp`, serving on `port`."""
+    return production_env(
+        ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
+        HUEY_SQLITE_PATH=str(tmp / "huey.sqlite3"),
+        STATIC_ROOT=str(tmp / "static"),
+        PORT=str(port),
+        **extra,
+    )
+
+
 @contextmanager
 def running_web(env: dict[str, str], *, port: int, tmp: Path) -> Iterator[Server]:
     """The Procfile's web process with `env`, answering /healthz, until the block ends."""
@@ -69,14 +81,7 @@ def running_web(env: dict[str, str], *, port: int, tmp: Path) -> Iterator[Server
 def server(tmp_path_factory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("production")
     port = free_port()
-    env = production_env(
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
-        HUEY_SQLITE_PATH=str(tmp / "huey.sqlite3"),
-        STATIC_ROOT=str(tmp / "static"),
-        PORT=str(port),
-        WEB_CONCURRENCY="1",
-    )
+    env = web_env(tmp, port=port, WEB_CONCURRENCY="1")
     for args in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
         result = manage(*args, env=env)
         assert result.returncode == 0, result.stderr

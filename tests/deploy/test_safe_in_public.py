@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.deploy.paas import free_port, manage, production_env
-from tests.deploy.test_production import HTTPS, Server, running_web
+from tests.deploy.paas import free_port, manage
+from tests.deploy.test_production import HTTPS, Server, running_web, web_env
 
 pytestmark = pytest.mark.skipif(
     "postgres" in __import__("os").environ.get("DATABASE_URL", ""),
@@ -30,12 +30,9 @@ REQUEST_TIMEOUT = 4  # WEB_REQUEST_TIMEOUT of this server, seconds
 def server(tmp_path_factory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("public")
     port = free_port()
-    env = production_env(
-        ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite3'}",
-        HUEY_SQLITE_PATH=str(tmp / "huey.sqlite3"),
-        STATIC_ROOT=str(tmp / "static"),
-        PORT=str(port),
+    env = web_env(
+        tmp,
+        port=port,
         WEB_CONCURRENCY="2",
         WEB_REQUEST_TIMEOUT=str(REQUEST_TIMEOUT),
         RATE_LIMITS="1",

@@ -4,7 +4,6 @@ twice whatever the index lag and the poll cadence (within what the re-walks catc
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from datetime import timedelta
 
@@ -171,4 +170,3 @@ def test_the_property_test_draws_lags_the_default_tiers_catch():
     # It is only meaningful while the bound it draws under is hours, not minutes.
     bound = rewalks.caught_lag(rewalks.parse("1h:20m,4h:1h,12h:3h"), interval=3600)
     assert bound == 8 * H
-    assert dataclasses.is_dataclass(SimulatorConfig)
