@@ -95,13 +95,12 @@ document.addEventListener("keydown", (event) => {
   pill.click();
 });
 
-let showing = false;
-document.addEventListener("htmx:beforeRequest", (event) => {
-  if (event.target.id === "pill") showing = true;
-});
-document.addEventListener("htmx:afterSettle", () => {
-  if (!showing) return;
-  showing = false;
+// Only the settle of the pill's own request moves focus. (A flag set on its request and cleared by
+// any settle could be taken by a banner poll settling in between; CI once saw focus stay put.)
+document.addEventListener("htmx:afterSettle", (event) => {
+  const config = event.detail && event.detail.requestConfig;
+  const source = config && config.elt;
+  if (!source || source.id !== "pill") return;
   const heading = document.getElementById("results-heading");
   if (heading) heading.focus({ preventScroll: true });
 });
