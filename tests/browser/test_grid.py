@@ -103,7 +103,10 @@ def test_the_new_videos_pill_is_announced_reachable_and_hands_focus_on(
     expect(announce).to_have_text("3 new videos: press n to show them.")
     # The next poll finds the same count: the region stays and says nothing new.
     announce.evaluate("node => { node.textContent = '' }")
+    page.locator("#banner").evaluate("node => { node.dataset.before = 'yes' }")
     page.clock.fast_forward(16_000)
+    # Wait for that poll's swap to land, so nothing below races it.
+    expect(page.locator("#banner[data-before]")).to_have_count(0)
     expect(page.locator("#banner")).to_have_attribute("hx-get", re.compile("seen=3"))
     expect(announce).to_have_text("")
     expect(announce).to_have_attribute("data-original", "yes")
