@@ -13,7 +13,7 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncHour
 
 from dashboard import display
-from feed import discovery, keys, quota, services
+from feed import discovery, keys, reasons, services
 from feed.models import FetchRun, SearchQuery, Video
 
 # Overdue checks counted at most: a bound on what one view of the page reads.
@@ -30,38 +30,6 @@ COMPUTING_SECONDS = 30
 # Page pickled by the old code. Bump the number when Page, or a dataclass it holds, changes.
 CACHE_KEY = "status-page.1"
 COMPUTING_KEY = "status-page.computing"
-
-# YouTube's and our reason strings, in plain words; the stored message follows them.
-REASONS = {
-    "quotaExceeded": "the key's daily quota is spent",
-    "dailyLimitExceeded": "the key's daily quota is spent",
-    "rateLimitExceeded": "YouTube asked us to slow down",
-    "userRateLimitExceeded": "YouTube asked us to slow down",
-    "keyInvalid": "YouTube rejected the API key",
-    "keyExpired": "the API key has expired",
-    "accessNotConfigured": "the YouTube Data API is not enabled for the key's project",
-    "forbidden": "YouTube refused the request",
-    "noUsableKey": "no API key could be used",
-    "timeout": "YouTube did not answer in time",
-    "connectionError": "could not connect to YouTube",
-    "serverNotFound": "YouTube's server could not be found",
-    "transportError": "the connection to YouTube failed",
-    "backendError": "YouTube had an internal error",
-    "malformedResponse": "YouTube sent an answer we could not read",
-    # Ours, not YouTube's (feed.services.fetch_query).
-    "databaseError": "our database refused a write (a full disk?)",
-    "internalError": "the poll failed on our side",
-}
-
-
-def plain_reason(reason: str) -> str:
-    if not reason:
-        return ""
-    if reason in REASONS:
-        return REASONS[reason]
-    if reason.startswith("http") and reason[4:].isdigit():
-        return f"YouTube answered HTTP {reason[4:]}"
-    return f"YouTube said {reason}"
 
 
 def since(moment: datetime | None, *, now: datetime) -> str:
@@ -100,7 +68,7 @@ class QueryRow:
 
     @property
     def error_words(self) -> str:
-        return plain_reason(self.last_error.error_reason) if self.last_error else ""
+        return reasons.plain(self.last_error.error_reason) if self.last_error else ""
 
 
 def query_rows(*, now: datetime) -> list[QueryRow]:
@@ -229,7 +197,7 @@ def hourly_chart(*, now: datetime, hours: int = 24, width: int = 720, height: in
 class KeyRow:
     fingerprint: str
     state: str
-    label: str  # "ok", "exhausted until 00:00 PT", "disabled: keyInvalid"
+    label: str  # KeyStatus.words
     detail: str
     units_today: int
     budget: int
@@ -239,19 +207,16 @@ class KeyRow:
 def key_rows(*, statuses: list[keys.KeyStatus]) -> list[KeyRow]:
     rows = []
     for status in statuses:
-        label, detail = status.state, ""
-        if status.state == "exhausted" and status.exhausted_until:
-            until = status.exhausted_until.astimezone(quota.PACIFIC)
-            label = f"exhausted until {until:%H:%M} PT"
-            detail = plain_reason(status.reason)
+        detail = ""
+        if status.state == "exhausted":
+            detail = reasons.plain(status.reason)
         elif status.state == "disabled":
-            label = f"disabled: {plain_reason(status.reason) or 'rejected by YouTube'}"
             detail = status.message
         rows.append(
             KeyRow(
                 fingerprint=status.fingerprint,
                 state=status.state,
-                label=label,
+                label=status.words,
                 detail=detail,
                 units_today=status.units_today,
                 budget=status.budget,

@@ -14,7 +14,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import F
 
-from feed import quota
+from feed import quota, reasons
 from feed.models import ApiKeyState, QuotaUsage
 from feed.youtube import fingerprint
 
@@ -46,6 +46,16 @@ class KeyStatus:
     def check_reserve(self) -> int:
         """Units of today's budget kept for checks and not yet spent on them."""
         return max(0, check_budget() - self.check_units_today)
+
+    @property
+    def words(self) -> str:
+        """The state for people: "ok", "exhausted until 00:00 PT", "disabled: <what YouTube
+        said, in words>"; /status and the poll's "no usable key" message both show it."""
+        if self.state == ApiKeyState.State.EXHAUSTED and self.exhausted_until:
+            return f"exhausted until {self.exhausted_until.astimezone(quota.PACIFIC):%H:%M} PT"
+        if self.state == ApiKeyState.State.DISABLED:
+            return f"disabled: {reasons.plain(self.reason) or 'rejected by YouTube'}"
+        return self.state
 
     def can_pay(self, units: int, *, check: bool = False) -> bool:
         """Whether a call of `units` fits the key's budget today: a check within the checks'

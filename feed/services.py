@@ -23,10 +23,10 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Count, Sum
 
-from feed import checks, keys, quota, rewalks, store, youtube
+from feed import checks, keys, quota, reasons, rewalks, store, youtube
 from feed import clock as feed_clock
 from feed.clock import Clock
-from feed.models import FetchRun, SearchQuery, Video
+from feed.models import ApiKeyState, FetchRun, SearchQuery, Video
 
 logger = logging.getLogger(__name__)
 
@@ -321,7 +321,7 @@ def fetch_query(
             walked.append(window)
             pages_left -= poll.walk(window, pages_left=pages_left)
     except NoUsableKey as e:
-        poll.note("noUsableKey", str(e))
+        poll.note(reasons.NO_USABLE_KEY, str(e))
     except youtube.YouTubeError as e:
         poll.note(e.reason, str(e))
         logger.warning("poll of %r stopped: %s", query.text, e)
@@ -330,7 +330,10 @@ def fetch_query(
         # full"). The run says why and what it spent, then the error goes on to the log. What
         # the poll stored is kept, its walk state with it, and its new videos are due for a
         # check at once (check_due_at), which fetches the details the poll did not.
-        poll.note("databaseError" if isinstance(e, DatabaseError) else "internalError", repr(e))
+        poll.note(
+            reasons.DATABASE_ERROR if isinstance(e, DatabaseError) else reasons.INTERNAL_ERROR,
+            repr(e),
+        )
         try:
             finish_run(poll, now=now)
         except DatabaseError as unrecorded:
@@ -424,11 +427,8 @@ def no_key_message(*, now: datetime, cost: int, check: bool = False) -> str:
         return "no API key is configured: set YOUTUBE_API_KEYS (comma-separated)"
     parts = []
     for status in statuses:
-        if status.state == "exhausted" and status.exhausted_until:
-            until = status.exhausted_until.astimezone(quota.PACIFIC).strftime("%H:%M PT")
-            parts.append(f"{status.fingerprint} has spent its quota until {until}")
-        elif status.state == "disabled":
-            parts.append(f"{status.fingerprint} is disabled: {status.message or status.reason}")
+        if status.state != ApiKeyState.State.OK:
+            parts.append(f"{status.fingerprint} is {status.words}")
         elif check:
             left = max(
                 0,

@@ -22,6 +22,8 @@ import httplib2
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from feed import reasons
+
 logger = logging.getLogger(__name__)
 
 # search.list and videos.list both cap a page at 50 items.
@@ -185,37 +187,13 @@ class RequestRejected(YouTubeError):
     key will help; the calling code or its input needs fixing."""
 
 
-_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
-_PAGE_TOKEN_REASONS = frozenset({"invalidPageToken"})
-_RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"})
-# Each key problem as (what happened, what to do); `{reason}` is YouTube's reason string.
-_INVALID_KEY = ("the API key was rejected as invalid", "check YOUTUBE_API_KEYS")
-_API_DISABLED = (
-    "YouTube Data API v3 is not enabled for this key's Google Cloud project",
-    "enable it in the console",
-)
-_RESTRICTED = (
-    "the API key is not allowed to call the YouTube Data API",
-    "check the key's API and application restrictions in the Google Cloud console",
-)
-_EXPIRED = ("the API key has expired", "create a new key and update YOUTUBE_API_KEYS")
-# `details[].reason` (newer, upper case) is more specific than `errors[].reason` ("badRequest"),
-# so both are collected and details come first.
-_KEY_PROBLEMS = {
-    "API_KEY_INVALID": _INVALID_KEY,
-    "keyInvalid": _INVALID_KEY,
-    "API_KEY_EXPIRED": _EXPIRED,
-    "keyExpired": _EXPIRED,
-    "SERVICE_DISABLED": _API_DISABLED,
-    "accessNotConfigured": _API_DISABLED,
-    "API_KEY_SERVICE_BLOCKED": _RESTRICTED,
-    "API_KEY_HTTP_REFERRER_BLOCKED": _RESTRICTED,
-    "API_KEY_IP_ADDRESS_BLOCKED": _RESTRICTED,
-    "API_KEY_ANDROID_APP_BLOCKED": _RESTRICTED,
-    "API_KEY_IOS_APP_BLOCKED": _RESTRICTED,
-    "ipRefererBlocked": _RESTRICTED,
-    "forbidden": _RESTRICTED,
-}
+def _malformed(what: str, *, status: int | None, key_fingerprint: str) -> TransientError:
+    return TransientError(
+        f"{what}: try again later; if it persists, check the endpoint",
+        reason=reasons.MALFORMED,
+        status=status,
+        key_fingerprint=key_fingerprint,
+    )
 
 
 class _ErrorEntry(TypedDict, total=False):
@@ -262,20 +240,18 @@ def _classify(
     """Map a non-2xx response to our exception, by YouTube's reason strings and then status."""
     fp = key_fingerprint
     error = _parse_error_body(content)
-    reasons = _reasons(error) if error is not None else []
+    given = _reasons(error) if error is not None else []
     # The client retries exactly these before raising (http._should_retry_response).
-    retried = status >= 500 or status == 429 or any(r in _RATE_REASONS for r in reasons)
+    retried = status >= 500 or status == 429 or any(r in reasons.RATE for r in given)
     after = f" after {num_retries} retries" if retried and num_retries else ""
     if error is None:
-        return TransientError(
-            f"YouTube answered HTTP {status} with a body that is not a JSON error{after}: "
-            "try again later; if it persists, check the endpoint",
-            reason="malformedResponse",
+        return _malformed(
+            f"YouTube answered HTTP {status} with a body that is not a JSON error{after}",
             status=status,
             key_fingerprint=fp,
         )
-    for reason in reasons:
-        if reason in _QUOTA_REASONS:
+    for reason in given:
+        if reason in reasons.QUOTA:
             return QuotaExceeded(
                 f"the key's daily quota is spent ({reason}): it is usable again after midnight "
                 "Pacific time; keys from other Google Cloud projects add quota",
@@ -283,23 +259,23 @@ def _classify(
                 status=status,
                 key_fingerprint=fp,
             )
-    for reason in reasons:
-        if reason in _PAGE_TOKEN_REASONS:
+    for reason in given:
+        if reason in reasons.PAGE_TOKEN:
             return InvalidPageToken(
                 f"YouTube no longer accepts the page token ({reason}): restart without it",
                 reason=reason,
                 status=status,
                 key_fingerprint=fp,
             )
-    for reason in reasons:
-        if reason in _KEY_PROBLEMS:
-            problem, fix = _KEY_PROBLEMS[reason]
+    for reason in given:
+        if reason in reasons.KEY_PROBLEMS:
+            problem, fix = reasons.KEY_PROBLEMS[reason]
             return KeyRejected(
                 f"{problem} ({reason}): {fix}", reason=reason, status=status, key_fingerprint=fp
             )
-    first = reasons[0] if reasons else f"http{status}"
+    first = given[0] if given else f"http{status}"
     if retried:
-        reason = next((r for r in reasons if r in _RATE_REASONS), first)
+        reason = next((r for r in given if r in reasons.RATE), first)
         return TransientError(
             f"YouTube answered HTTP {status} ({reason}){after}: a passing problem, try again later",
             reason=reason,
@@ -405,10 +381,8 @@ def _execute(
         # carries the request URL, key included) is neither __cause__ nor __context__ of ours.
         raise error
     if not isinstance(body, dict):
-        raise TransientError(
-            "YouTube answered with a body that is not a JSON object: try again later; "
-            "if it persists, check the endpoint",
-            reason="malformedResponse",
+        raise _malformed(
+            "YouTube answered with a body that is not a JSON object",
             status=None,
             key_fingerprint=key_fingerprint,
         )
@@ -548,10 +522,8 @@ def search_page(
     items = body.get("items", [])
     token = body.get("nextPageToken")
     if not isinstance(items, list) or not (token is None or isinstance(token, str)):
-        raise TransientError(
-            "YouTube answered a search with an unexpected shape (items or nextPageToken): "
-            "try again later; if it persists, check the endpoint",
-            reason="malformedResponse",
+        raise _malformed(
+            "YouTube answered a search with an unexpected shape (items or nextPageToken)",
             status=200,
             key_fingerprint=fingerprint(key),
         )
@@ -625,10 +597,8 @@ def fetch_details(
     )
     items = body.get("items", [])
     if not isinstance(items, list):
-        raise TransientError(
-            "YouTube answered a videos lookup with an unexpected shape (items): try again "
-            "later; if it persists, check the endpoint",
-            reason="malformedResponse",
+        raise _malformed(
+            "YouTube answered a videos lookup with an unexpected shape (items)",
             status=200,
             key_fingerprint=fingerprint(key),
         )

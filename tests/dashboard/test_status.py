@@ -84,14 +84,18 @@ def test_it_shows_each_key_state_spend_and_the_pacing_sentence(client, two_keys)
     keys.charge(one, units=2500, now=now)
     keys.mark_exhausted(two, now=now, reason="quotaExceeded", message="spent")
     keys.disable(
-        three, now=now, reason="keyInvalid", message="API key not valid. Check YOUTUBE_API_KEYS."
+        three,
+        now=now,
+        reason="API_KEY_INVALID",  # the newer, upper-case reason has words too
+        message="API key not valid. Check YOUTUBE_API_KEYS.",
     )
     html = client.get("/status").content.decode()
     assert f"<code>{fingerprint(one)}</code>" in html
     assert "one" not in re.sub(r"<[^>]+>", "", html).split("API keys")[1].split("key-")[0]
     assert '<span class="state ok">ok</span>' in html
     assert re.search(r'<span class="state exhausted">exhausted until \d\d:\d\d PT</span>', html)
-    assert '<span class="state disabled">disabled: YouTube rejected the API key</span>' in html
+    disabled = '<span class="state disabled">disabled: the API key was rejected as invalid</span>'
+    assert disabled in html
     assert '<meter min="0" max="10000" value="2500"' in html
     assert "2,500 of 10,000" in html
     assert "a poll every" in html or "nothing is polled" in html

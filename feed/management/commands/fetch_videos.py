@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from feed import clock, keys, quota, services
+from feed import clock, keys, quota, reasons, services
 from feed.models import ApiKeyState, SearchQuery
 
 QUOTA_SPENT = 3
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         self.stdout.write(services.pacing(now=now).sentence)
         for line in services.coverage(now=now):
             self.stdout.write(line)
-        if runs and all(r.pages == 0 and r.error_reason == "noUsableKey" for r in runs):
+        if runs and all(r.pages == 0 and r.error_reason == reasons.NO_USABLE_KEY for r in runs):
             statuses = keys.statuses(now=now)
             if any(s.state != ApiKeyState.State.DISABLED for s in statuses):
                 reset = quota.next_reset(now)
