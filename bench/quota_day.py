@@ -162,10 +162,8 @@ def worker_would_poll(query_id: int, *, now: datetime) -> bool:
     query = SearchQuery.objects.filter(pk=query_id, active=True).first()
     if query is None:
         return False
-    if query.last_polled_at is None:
-        return True
     interval = services.pacing(now=now).interval_seconds
-    return (now - query.last_polled_at).total_seconds() >= interval / 2
+    return not services.polled_recently(query, now=now, interval=interval)
 
 
 def fetch_settings(url: str, *, keys: list[str]) -> dict[str, object]:

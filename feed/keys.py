@@ -166,18 +166,14 @@ def charge(key: str, *, units: int, now: datetime, check: bool = False) -> None:
     """Add a call's units to the key's ledger for the Pacific day of `now` (`check`: a check's,
     counted in the checks' share too)."""
     checked = units if check else 0
+    ledger = {"fingerprint": fingerprint(key), "day": quota.pacific_day(now)}
+    added = {"units": F("units") + units, "calls": F("calls") + 1}
+    if QuotaUsage.objects.filter(**ledger).update(**added, check_units=F("check_units") + checked):
+        return  # one statement on every call but a key's first of the day
     usage, created = QuotaUsage.objects.get_or_create(
-        fingerprint=fingerprint(key),
-        day=quota.pacific_day(now),
-        defaults={"units": units, "calls": 1, "check_units": checked},
+        **ledger, defaults={"units": units, "calls": 1, "check_units": checked}
     )
-    if not created:
+    if not created:  # another process wrote the day's first row in between
         QuotaUsage.objects.filter(pk=usage.pk).update(
-            units=F("units") + units, calls=F("calls") + 1, check_units=F("check_units") + checked
+            **added, check_units=F("check_units") + checked
         )
-
-
-def spent_on_polls(prints: list[str], *, now: datetime) -> dict[str, int]:
-    """Units each key spent today on polls (its checks left out: they have their own share)."""
-    rows = QuotaUsage.objects.filter(fingerprint__in=prints, day=quota.pacific_day(now))
-    return {row.fingerprint: row.units - row.check_units for row in rows}

@@ -457,12 +457,12 @@ def sync_configured_queries() -> None:
 
 def pacing(*, now: datetime) -> quota.Pacing:
     """How often each active query may be polled now so that the quota lasts the day."""
-    usable = keys.usable(now=now)
-    spent = keys.spent_on_polls([youtube.fingerprint(k) for k in usable], now=now)
+    usable = [s for s in keys.statuses(now=now) if s.state == ApiKeyState.State.OK]
     return quota.plan(
         now=now,
         usable_keys=len(usable),
-        spent_units=[spent.get(youtube.fingerprint(k), 0) for k in usable],
+        # What each spent on polls: its checks have their own share.
+        spent_units=[s.units_today - s.check_units_today for s in usable],
         queries=max(1, SearchQuery.objects.filter(active=True).count()),
         wanted_interval=settings.FETCH_INTERVAL_SECONDS,
         # The checks' share is theirs (feed/checks.py): polls are paced on the rest.
@@ -555,14 +555,17 @@ def poll_cost(*, now: datetime) -> int:
     return min(settings.YOUTUBE_DAILY_QUOTA, max(least, mean))
 
 
-def due_polls(*, now: datetime, horizon: float = 60) -> list[tuple[SearchQuery, float]]:
-    """The polls to start within the next `horizon` seconds, as (query, delay in seconds).
+def due_polls(
+    *, now: datetime, horizon: float = 60, plan: quota.Pacing | None = None
+) -> list[tuple[SearchQuery, float]]:
+    """The polls to start within the next `horizon` seconds, as (query, delay in seconds), at
+    `plan`'s interval (default: pacing(now)).
 
     Huey's scheduler fires at most once a minute; this spreads a minute's polls of each query
     over the minute, at the paced interval.
     """
     sync_configured_queries()
-    plan = pacing(now=now)
+    plan = plan or pacing(now=now)
     due = []
     for query in SearchQuery.objects.filter(active=True):
         at = max(now, plan.next_poll_at(last_poll=query.last_polled_at))
@@ -570,3 +573,10 @@ def due_polls(*, now: datetime, horizon: float = 60) -> list[tuple[SearchQuery, 
             due.append((query, delay))
             at += timedelta(seconds=plan.interval_seconds)
     return due
+
+
+def polled_recently(query: SearchQuery, *, now: datetime, interval: float) -> bool:
+    """Whether the query was polled within half the paced `interval`: a poll scheduled twice
+    (a restart with a flushed queue) then finds one is enough."""
+    last = query.last_polled_at
+    return last is not None and (now - last).total_seconds() < interval / 2

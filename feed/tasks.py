@@ -106,10 +106,12 @@ def schedule_due_polls(*, now: datetime) -> int:
         logger.info("scheduler tick: polls until %s were already scheduled", start.isoformat())
         return 0
     count = 0
-    for query, delay in services.due_polls(now=now, horizon=SCHEDULE_HORIZON.total_seconds()):
+    plan = services.pacing(now=now)
+    due = services.due_polls(now=now, horizon=SCHEDULE_HORIZON.total_seconds(), plan=plan)
+    for query, delay in due:
         # Polls before `start` are the previous tick's to schedule, and it did.
         if now + timedelta(seconds=delay) >= start:
-            poll.schedule((query.pk,), delay=delay)
+            poll.schedule((query.pk, plan.interval_seconds), delay=delay)
             count += 1
     HUEY.put(SCHEDULED_THROUGH_KEY, end.timestamp())
     logger.info(
@@ -122,14 +124,17 @@ def schedule_due_polls(*, now: datetime) -> int:
 
 
 @db_task()
-def poll(query_id: int) -> None:
+def poll(query_id: int, interval: float | None = None) -> None:
+    """Poll a query; `interval` is the paced one it was scheduled at (None from a release that
+    did not pass it: computed here)."""
     query = SearchQuery.objects.filter(pk=query_id, active=True).first()
     if query is None:
         return  # paused or deleted since it was scheduled
     now = clock.now()
-    interval = services.pacing(now=now).interval_seconds
-    if query.last_polled_at and (now - query.last_polled_at).total_seconds() < interval / 2:
-        return  # a poll scheduled twice (a restart with a flushed queue): one is enough
+    if interval is None:
+        interval = services.pacing(now=now).interval_seconds
+    if services.polled_recently(query, now=now, interval=interval):
+        return
     try:
         # Across every worker process: one poll of a query at a time.
         with lease(f"poll-{query_id}", seconds=POLL_LEASE_SECONDS) as renew:

@@ -15,6 +15,9 @@ from tests.fixtures.clock import NOW
 from tests.fixtures.videos import FakeSnippet
 
 T0 = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
+# Every statement of a poll task of two search pages and a details call: the query, the run, the
+# key ledger before each call, each page's upsert, the query's coverage.
+POLL_STATEMENTS = {"sqlite": 38, "postgresql": 40}  # PostgreSQL locks the sort keys twice
 
 
 @pytest.fixture(autouse=True)
@@ -173,3 +176,20 @@ def test_the_check_task_runs_a_round_and_skips_while_another_runs(fetching, simu
     assert Video.objects.filter(checked_at=simulator.now()).exists()
     assert "checks skipped: the previous round is still running" in caplog.text
     assert "checked " in caplog.text
+
+
+def test_a_scheduled_poll_paces_nothing_again_and_its_statements_are_pinned(
+    fetching, simulator, simulator_clock, django_assert_num_queries
+):
+    """A poll scheduled with its interval does not pace again; the count pins every statement
+    of a small poll, so one more is a decision, not an accident."""
+    from feed.models import FetchRun
+    from tests.fixtures.fetching import football, poll
+
+    fetching.FETCH_REWALKS = ""  # no re-walk page
+    poll(simulator)
+    simulator_clock.advance(timedelta(minutes=6))  # past half the interval: due again
+    with django_assert_num_queries(POLL_STATEMENTS[connection.vendor]):
+        tasks.poll.call_local(football().pk, 600.0)
+    run = FetchRun.objects.latest("started_at")
+    assert run.pages == 2 and run.new_videos > 0  # the new videos, and the first poll's gap
