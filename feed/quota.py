@@ -1,4 +1,4 @@
-"""The YouTube quota arithmetic: the Pacific-time quota day, poll costs, and how often the
+"""The YouTube quota arithmetic: the Pacific-time quota day, and how often the
 remaining budget lets each query be polled. Pure functions; the clock is passed in."""
 
 from __future__ import annotations
@@ -12,10 +12,6 @@ from zoneinfo import ZoneInfo
 # YouTube resets every project's quota at midnight Pacific time; the zone, not a fixed
 # offset, so that the 23-hour and 25-hour days of daylight saving come out right.
 PACIFIC = ZoneInfo("America/Los_Angeles")
-
-SEARCH_COST = 100  # units per search.list call: the expensive one
-VIDEOS_COST = 1  # units per videos.list call of up to 50 ids
-DAILY_BUDGET = 10_000  # units per key (strictly: per Google Cloud project) per Pacific day
 
 # "All day" in capacity statements: a nominal day, so the advice does not wobble on the two
 # daylight-saving days.
@@ -47,17 +43,6 @@ def day_start(now: datetime) -> datetime:
 def next_reset(now: datetime) -> datetime:
     """The next quota reset strictly after `now`: midnight Pacific, aware, UTC."""
     return _midnight(pacific_day(now) + timedelta(days=1))
-
-
-def poll_cost(
-    *,
-    pages: int = 1,
-    detail_batches: int = 1,
-    search_cost: int = SEARCH_COST,
-    videos_cost: int = VIDEOS_COST,
-) -> int:
-    """Units one poll of one query spends: search pages plus videos.list batches of 50 ids."""
-    return pages * search_cost + detail_batches * videos_cost
 
 
 def humanise(seconds: float) -> str:
