@@ -9,7 +9,7 @@ from django.db import connection
 from huey.contrib.djhuey import HUEY
 from huey.exceptions import TaskLockedException
 
-from feed import search, tasks
+from feed import leases, search, tasks
 from feed.models import SearchQuery
 from tests.fixtures.clock import NOW
 from tests.fixtures.videos import FakeSnippet
@@ -95,7 +95,7 @@ def test_a_later_tick_starts_where_the_last_one_stopped(queries, polls):
 
 
 def test_the_periodic_task_skips_while_another_consumer_schedules(queries, polls):
-    with tasks.lease("schedule-polls", seconds=60):
+    with leases.lease("schedule-polls", seconds=60):
         tasks.schedule_polls.call_local()
     assert polls.calls == []
     tasks.schedule_polls.call_local()
@@ -104,47 +104,47 @@ def test_the_periodic_task_skips_while_another_consumer_schedules(queries, polls
 
 def test_a_lease_is_held_until_released(memory_huey):
     with (
-        tasks.lease("poll-1", seconds=60),
+        leases.lease("poll-1", seconds=60),
         pytest.raises(TaskLockedException),
-        tasks.lease("poll-1", seconds=60),
+        leases.lease("poll-1", seconds=60),
     ):
         pass
-    with tasks.lease("poll-1", seconds=60):
+    with leases.lease("poll-1", seconds=60):
         pass  # released: free again
 
 
 def test_a_lease_of_a_dead_holder_is_taken_over_after_it_expires(memory_huey):
     # A consumer killed mid-poll never releases: its lease must not block the query forever.
     memory_huey.put_if_empty(f"{memory_huey.name}.lease.poll-1", (NOW.timestamp() - 1, "dead"))
-    with tasks.lease("poll-1", seconds=60):
+    with leases.lease("poll-1", seconds=60):
         pass
 
 
 def test_an_expired_holder_does_not_release_the_lease_of_the_one_that_took_over(memory_huey):
     key = f"{memory_huey.name}.lease.poll-1"
-    with tasks.lease("poll-1", seconds=60):
+    with leases.lease("poll-1", seconds=60):
         memory_huey.delete(key)
         memory_huey.put_if_empty(key, (NOW.timestamp() + 60, "successor"))
     assert memory_huey.get(key, peek=True)[1] == "successor"
 
 
 def test_a_lease_lasts_from_its_last_renewal(memory_huey, clock):
-    with tasks.lease("poll-1", seconds=60) as renew:
+    with leases.lease("poll-1", seconds=60) as renew:
         clock.advance(timedelta(seconds=50))
         renew()
         # 100 s after it was taken, 50 s after the renewal: still held
         clock.advance(timedelta(seconds=50))
-        with pytest.raises(TaskLockedException), tasks.lease("poll-1", seconds=60):
+        with pytest.raises(TaskLockedException), leases.lease("poll-1", seconds=60):
             pass
         # 70 s after the renewal: a stalled holder's lease is taken over
         clock.advance(timedelta(seconds=20))
-        with tasks.lease("poll-1", seconds=60):
+        with leases.lease("poll-1", seconds=60):
             pass
 
 
 def test_a_poll_is_skipped_while_another_worker_polls_the_query(db):
     query = SearchQuery.objects.create(text="football")
-    with tasks.lease(f"poll-{query.pk}", seconds=60):
+    with leases.lease(f"poll-{query.pk}", seconds=60):
         tasks.poll.call_local(query.pk)
     assert not query.runs.exists()
 
@@ -169,7 +169,7 @@ def test_the_check_task_runs_a_round_and_skips_while_another_runs(fetching, simu
 
     poll(simulator)
     Video.objects.update(check_due_at=simulator.now(), checked_at=None)
-    with tasks.lease("check-videos", seconds=60):
+    with leases.lease("check-videos", seconds=60):
         tasks.check_videos.call_local()
     assert not Video.objects.exclude(checked_at=None).exists()
     tasks.check_videos.call_local()
