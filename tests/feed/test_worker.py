@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,24 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.deploy import paas
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def manage(*args: str, env: dict[str, str], timeout: float = 60) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    result = paas.manage(*args, env=env, timeout=timeout)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -46,7 +34,7 @@ def api(env: dict[str, str], query: str = "") -> dict:
     "postgres" in os.environ.get("DATABASE_URL", ""), reason="runs on its own SQLite files"
 )
 def test_run_huey_polls_the_simulator_and_videos_reach_the_api(tmp_path):
-    port = free_port()
+    port = paas.free_port()
     env = {
         **os.environ,
         "DEBUG": "1",

@@ -64,9 +64,8 @@ CONFIG = SimulatorConfig(
 )
 
 
-@pytest.fixture(autouse=True)
-def no_backoff_sleep(monkeypatch):
-    monkeypatch.setattr("googleapiclient.http.time.sleep", lambda seconds: None)
+# The client's retries without their backoff's wait (tests/fixtures/fetching.py).
+pytestmark = pytest.mark.usefixtures("no_backoff_sleep")
 
 
 @pytest.fixture

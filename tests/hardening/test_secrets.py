@@ -25,9 +25,8 @@ KEYS = [
 NEEDLES = [*KEYS, *(key[8:30] for key in KEYS)]
 
 
-@pytest.fixture(autouse=True)
-def no_backoff_sleep(monkeypatch):
-    monkeypatch.setattr("googleapiclient.http.time.sleep", lambda seconds: None)
+# The client's retries without their backoff's wait (tests/fixtures/fetching.py).
+pytestmark = pytest.mark.usefixtures("no_backoff_sleep")
 
 
 def assert_no_key(text: str, where: str) -> None:
