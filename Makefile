@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 PORT ?= 8000
 
-.PHONY: run test lint format bench clean lock
+.PHONY: run test test-fast lint format bench clean lock
 
 # Installs exactly the lock file: every package, transitive ones too, at one version and checked
 # against its hashes from PyPI (pip refuses anything else). The venv's own pip does it: an
@@ -43,6 +43,11 @@ format: $(STAMP)
 # still runs the code with DEBUG off). DATABASE_URL / REDIS_URL select PostgreSQL and Redis.
 test: lint
 	DEBUG=$${DEBUG:-1} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The unit and integration tests without the slow ones (tests/conftest.py's SLOW): a quick
+# check while working. `make test` (and CI) runs everything.
+test-fast: lint
+	DEBUG=$${DEBUG:-1} $(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # Not part of the tests: prints tables and writes bench/results/. Needs wrk (apt-get install -y wrk).
 bench: $(STAMP)

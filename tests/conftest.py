@@ -16,6 +16,26 @@ pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.fetching", "tests.fixt
 os.environ.setdefault("RATE_LIMITS", "0")
 
 
+# What `make test-fast` leaves out (`-m "not slow"`): whole folders and the files that start
+# processes or run a simulated day. `make test` and CI run everything.
+SLOW = (
+    "tests/browser/",
+    "tests/deploy/",
+    "tests/hardening/test_kill.py",
+    "tests/hardening/test_fault_run.py",
+    "tests/hardening/test_read_while_write.py",
+    "tests/feed/test_worker.py",
+    "tests/feed/test_late_videos.py",
+    "tests/feed/test_checks.py::test_checks_never_spend_more_than_their_share",
+)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def no_rate_limits(settings) -> None:
     settings.RATELIMIT_ENABLE = False

@@ -11,7 +11,8 @@ import pytest
 from django.core.management import get_commands, load_command_class
 from gunicorn.config import Config
 
-from tests.deploy.paas import ROOT, app_json, expand, manage, procfile, production_env
+from tests.deploy.paas import ROOT, app_json, expand, procfile, production_env
+from tests.fixtures.processes import run_manage
 
 SETTINGS_SOURCE = (ROOT / "dashboard" / "settings.py").read_text()
 
@@ -100,5 +101,5 @@ def test_a_deploy_with_app_json_defaults_passes_check_deploy(tmp_path):
         # What the Heroku Redis add-on sets: TLS, self-signed.
         REDIS_URL="rediss://:password@redis.example.com:6380",
     )
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.paas import ROOT, expand, free_port, manage, procfile, production_env
+from tests.deploy.paas import ROOT, expand, procfile, production_env
+from tests.fixtures.processes import free_port, run_manage
 
 pytestmark = pytest.mark.skipif(
     "postgres" in os.environ.get("DATABASE_URL", ""), reason="runs on its own SQLite files"
@@ -83,7 +84,7 @@ def server(tmp_path_factory) -> Iterator[Server]:
     port = free_port()
     env = web_env(tmp, port=port, WEB_CONCURRENCY="1")
     for args in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        result = manage(*args, env=env)
+        result = run_manage(*args, env=env)
         assert result.returncode == 0, result.stderr
     with running_web(env, port=port, tmp=tmp) as server:
         yield server
@@ -157,6 +158,6 @@ def test_it_logs_one_line_per_event_on_stdout(server):
 
 
 def test_it_passes_check_deploy_with_the_documented_env(server):
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=server.env)
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=server.env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

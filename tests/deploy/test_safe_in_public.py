@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.deploy.paas import free_port, manage
 from tests.deploy.test_production import HTTPS, Server, running_web, web_env
+from tests.fixtures.processes import free_port, run_manage
 
 pytestmark = pytest.mark.skipif(
     "postgres" in __import__("os").environ.get("DATABASE_URL", ""),
@@ -42,12 +42,12 @@ def server(tmp_path_factory) -> Iterator[Server]:
         LOGIN_FAILURE_LIMIT="3",
     )
     for args in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        result = manage(*args, env=env)
+        result = run_manage(*args, env=env)
         assert result.returncode == 0, result.stderr
     create = "from django.contrib.auth.models import User; User.objects.create_superuser(" + (
         "'admin', 'a@example.com', 'correct horse battery staple')"
     )
-    assert manage("shell", "-c", create, env=env).returncode == 0
+    assert run_manage("shell", "-c", create, env=env).returncode == 0
     with running_web(env, port=port, tmp=tmp) as server:
         yield server
 

@@ -22,7 +22,8 @@ import psycopg
 import pytest
 
 from simulator import NO_LAG, Simulator, SimulatorConfig
-from tests.deploy.paas import ROOT, manage
+from tests.deploy.paas import ROOT
+from tests.fixtures.processes import run_manage
 
 QUERIES = ("football", "cricket", "tennis")
 REDIS_TEST_DB = 13  # not the suite's (CI uses 15): this test flushes it
@@ -121,7 +122,7 @@ def test_two_consumers_poll_every_query_once_at_a_time_and_store_each_video_once
             "YOUTUBE_DAILY_QUOTA": str(10**9),
             "LOG_LEVEL": "INFO",
         }
-        result = manage("migrate", "-v0", env=env)
+        result = run_manage("migrate", "-v0", env=env)
         assert result.returncode == 0, result.stderr
         logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
         workers = [consumer(env, log) for log in logs]
@@ -137,7 +138,7 @@ def test_two_consumers_poll_every_query_once_at_a_time_and_store_each_video_once
                 "        poll(pk)\n"
             )
             time.sleep(1)
-            result = manage("shell", "-c", pile_on, env=env)
+            result = run_manage("shell", "-c", pile_on, env=env)
             assert result.returncode == 0, result.stderr
             with connect(db, db["NAME"]) as conn:
                 deadline = time.monotonic() + 30

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from feed import queue
-from tests.feed.test_worker import ROOT, free_port, manage
+from tests.fixtures.processes import ROOT, free_port, manage
 
 pytestmark = pytest.mark.skipif(
     "postgres" in os.environ.get("DATABASE_URL", ""), reason="runs on its own SQLite files"

@@ -7,19 +7,10 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.deploy import paas
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def manage(*args: str, env: dict[str, str], timeout: float = 60) -> str:
-    result = paas.manage(*args, env=env, timeout=timeout)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+from tests.fixtures.processes import ROOT, free_port, manage
 
 
 def api(env: dict[str, str], query: str = "") -> dict:
@@ -34,7 +25,7 @@ def api(env: dict[str, str], query: str = "") -> dict:
     "postgres" in os.environ.get("DATABASE_URL", ""), reason="runs on its own SQLite files"
 )
 def test_run_huey_polls_the_simulator_and_videos_reach_the_api(tmp_path):
-    port = paas.free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DEBUG": "1",

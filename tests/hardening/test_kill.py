@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from simulator import NO_LAG, Simulator, SimulatorConfig
-from tests.feed.test_worker import ROOT, free_port, manage
+from tests.fixtures.processes import ROOT, free_port, manage
 
 KILLS = int(os.environ.get("KILL_TEST_KILLS", "3"))
 SEED = 11

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.feed.test_worker import ROOT, free_port, manage
+from tests.fixtures.processes import ROOT, free_port, manage
 
 SECONDS = float(os.environ.get("RWW_SECONDS", "6"))
 READERS = 6
