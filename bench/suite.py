@@ -187,7 +187,9 @@ class Server:
 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    # Long enough for the status page's first computation on a fresh 1M dataset, where every
+    # video was first seen within the day (seconds; later views read the cache).
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     connection.request("GET", path, headers=headers or {})
     response = connection.getresponse()
     return response.status, response.read()

