@@ -164,14 +164,16 @@ class Poll:
             for item in page.items:
                 window.newest = max(window.newest or item.published_at, item.published_at)
                 window.oldest = min(window.oldest or item.published_at, item.published_at)
-            # In the top window, a page of videos this query already has reaches what earlier
-            # walks covered: everything older is stored or listed as a gap. Not while
-            # re-walking: late videos hide between known ones.
+            # YouTube ends a walk at about WALK_RESULT_LIMIT results even when more match: the
+            # walk is cut off there, not at the end of what matches.
             cut_off = page.next_page_token is None and listed >= WALK_RESULT_LIMIT
             ended = page.next_page_token is None and not cut_off
             below_floor = self.floor is None or (
                 window.oldest is not None and window.oldest < self.floor
             )
+            # In the top window, a page of videos this query already has reaches what earlier
+            # walks covered: everything older is stored or listed as a gap. Not above the
+            # re-walk's floor: late videos hide between known ones.
             done = ended or (top and bool(ids) and linked >= set(ids) and below_floor)
             rest = None if done else remaining(window)
             covered = self.query.covered_until
