@@ -111,7 +111,7 @@ def test_it_charts_the_videos_stored_per_hour(client, add_videos):
     too_old = add_videos(4, published_at=now - timedelta(days=2))
     stored_ago([s.youtube_id for s in too_old], timedelta(hours=25))
     html = client.get("/status").content.decode()
-    bars = re.findall(r'<rect class="bar[^"]*"[^>]*><title>[^<]*: (\d+) videos?</title>', html)
+    bars = re.findall(r'<rect class="bar[^"]*"[^>]*>\s*<title>[^<]*: (\d+) videos?</title>', html)
     assert len(bars) == 24
     assert int(bars[-1]) + int(bars[-2]) >= 5 or int(bars[-1]) == 5  # the last half hour
     assert sum(map(int, bars)) == 7
