@@ -519,14 +519,10 @@ def search_page(
         num_retries=num_retries,
         key_fingerprint=fingerprint(key),
     )
-    items = body.get("items", [])
-    token = body.get("nextPageToken")
+    items, token = body.get("items", []), body.get("nextPageToken")
     if not isinstance(items, list) or not (token is None or isinstance(token, str)):
-        raise _malformed(
-            "YouTube answered a search with an unexpected shape (items or nextPageToken)",
-            status=200,
-            key_fingerprint=fingerprint(key),
-        )
+        what = "a search with an unexpected shape (items or nextPageToken)"
+        raise _malformed(f"YouTube answered {what}", status=200, key_fingerprint=fingerprint(key))
     snippets = [snippet for item in items if (snippet := _parse_search_item(item)) is not None]
     return SearchPage(items=snippets, next_page_token=token or None)
 
@@ -595,13 +591,9 @@ def fetch_details(
         num_retries=num_retries,
         key_fingerprint=fingerprint(key),
     )
-    items = body.get("items", [])
-    if not isinstance(items, list):
-        raise _malformed(
-            "YouTube answered a videos lookup with an unexpected shape (items)",
-            status=200,
-            key_fingerprint=fingerprint(key),
-        )
+    if not isinstance(items := body.get("items", []), list):
+        what = "a videos lookup with an unexpected shape (items)"
+        raise _malformed(f"YouTube answered {what}", status=200, key_fingerprint=fingerprint(key))
     details: dict[str, VideoDetails] = {}
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):

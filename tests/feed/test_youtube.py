@@ -48,6 +48,7 @@ def reply(status: int, body: bytes | str | dict[str, Any]) -> tuple[dict[str, st
 
 
 def search(http: Any, **overrides: Any) -> SearchPage:
+    """A search page through `http` (None: a real httplib2 transport), with overrides."""
     arguments: dict[str, Any] = {
         "key": KEY,
         "query": "tea",
@@ -541,15 +542,7 @@ def test_it_times_out_on_a_silent_server() -> None:
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
         with pytest.raises(TransientError) as raised:
-            youtube.search_page(
-                key=KEY,
-                query="tea",
-                published_after=None,
-                page_token=None,
-                endpoint=f"http://127.0.0.1:{port}",
-                num_retries=0,
-                timeout=0.2,
-            )
+            search(None, endpoint=f"http://127.0.0.1:{port}", timeout=0.2)
     assert raised.value.reason == "timeout"
     assert "0.2 s" in str(raised.value)
     assert_no_key(raised.value)
@@ -560,14 +553,7 @@ def test_it_reports_a_refused_connection() -> None:
         port = server.getsockname()[1]
     # The port is closed again: nothing listens there now.
     with pytest.raises(TransientError) as raised:
-        youtube.search_page(
-            key=KEY,
-            query="tea",
-            published_after=None,
-            page_token=None,
-            endpoint=f"http://127.0.0.1:{port}",
-            num_retries=0,
-        )
+        search(None, endpoint=f"http://127.0.0.1:{port}")
     assert raised.value.reason == "connectionError"
 
 
