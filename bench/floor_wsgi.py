@@ -21,7 +21,8 @@ def floor(request: HttpRequest) -> HttpResponse:
 def add_floor_view() -> None:
     from dashboard import urls
 
-    urls.urlpatterns.append(path("bench/floor", floor, name="bench-floor"))
+    # First: the last pattern is the catch-all 404 page.
+    urls.urlpatterns.insert(0, path("bench/floor", floor, name="bench-floor"))
 
 
 add_floor_view()
