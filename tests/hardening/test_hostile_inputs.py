@@ -49,7 +49,7 @@ def assert_api_answer(response, *, expected: int | None) -> None:
         assert body["error"]["message"]
     else:
         assert response.status_code == 200, body
-        assert set(body) == {"videos", "sync_token"}
+        assert set(body) == {"videos", "sync_token", "changes_since"}
 
 
 @pytest.mark.parametrize("path", API_PATHS)
