@@ -270,3 +270,45 @@ def test_it_answers_with_and_without_trailing_slash_and_refuses_writes(client, a
     add_videos(2)
     assert len(api_get(client, URL + "/")["changes"]) == 2
     assert client.post(URL).status_code == 405
+
+
+def test_a_filtered_page_costs_a_constant_number_of_queries(
+    client, add_videos, django_assert_num_queries
+):
+    from django.db import connection
+
+    add_videos(30, query="football")
+    # SQLite: a capped count of the matching videos picks the plan (feed.filters.ChangeFilter).
+    with django_assert_num_queries(3 if connection.vendor == "sqlite" else 2):
+        assert len(changes(client, q="video", limit=25)["changes"]) == 25
+
+
+def test_the_migration_logs_the_videos_stored_before_it(transactional_db):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = ("feed", "0007_rechecks_and_rewalks"), ("feed", "0008_change")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps.get_model("feed", "Video")
+    for n, (seen_minutes, removed) in enumerate([(30, False), (10, True), (20, False)]):
+        old.objects.create(
+            youtube_id=f"old{n}",
+            sort_key=n,
+            published_at=T0,
+            title="Old",
+            channel_id="UC",
+            first_seen_at=T0 + timedelta(minutes=seen_minutes),
+            removed_at=T0 + timedelta(hours=1) if removed else None,
+        )
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+    logged = list(Change.objects.values_list("video__youtube_id", "kind"))
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert logged == [
+        ("old1", "stored"),
+        ("old2", "stored"),
+        ("old0", "stored"),
+        ("old1", "removed"),
+    ]
