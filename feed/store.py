@@ -113,13 +113,15 @@ def upsert_videos(
             # A tombstone's new title is no news: its restoring shows the video as it is then.
             elif not before[2] and before[:2] != (row.title, row.description):
                 changes.append((row.pk, Change.Kind.EDITED))
-        record_changes(changes, now=now)
         if known:
             # Search lists a video we hold as removed: it may be back. videos.list decides (the
             # search index can lag behind a removal too), at the next check, now.
             Video.objects.filter(youtube_id__in=known, removed_at__isnull=False).update(
                 check_due_at=now
             )
+        # Last: a writer of the log waits for no row lock after taking its turn (a check holding
+        # this row's lock while waiting for the turn would otherwise deadlock with it).
+        record_changes(changes, now=now)
     return Upserted(
         new_ids=[i for i in by_id if i not in known],
         updated_ids=[i for i in by_id if i in known],
@@ -180,14 +182,15 @@ def record_details(details: Mapping[str, Details], *, asked: Sequence[str], now:
     check (feed.checks.next_check). Returns how many rows were written."""
     with transaction.atomic():
         # Locked (PostgreSQL) so that two checks of one video cannot both log its removal;
-        # in primary-key order, so that two checks never wait for each other in a circle.
+        # in primary-key order, so that two checks never wait for each other in a circle; "no
+        # key", as the UPDATE below would, so that rows referring to them can still be written.
         videos = list(
             Video.objects.filter(youtube_id__in=list(asked))
             .only(
                 "pk", "youtube_id", "published_at", "duration_seconds", "view_count", "removed_at"
             )
             .order_by("pk")
-            .select_for_update()
+            .select_for_update(no_key=True)
         )
         changes = []
         for video in videos:
