@@ -11,6 +11,7 @@ urlpatterns = [
     re_path(r"^api/v1/youtube/videos/?$", api.videos, name="api-videos"),
     # The original project's search path, kept for its clients: an alias of the same endpoint.
     re_path(r"^api/v1/youtube/video/?$", api.videos, name="api-videos-search"),
+    re_path(r"^api/v1/youtube/changes/?$", api.changes, name="api-changes"),
     path("api/v1/openapi.json", api.openapi, name="api-openapi"),
     path("api", views.api_page, name="dashboard-api"),
     path("healthz", api.healthz, name="healthz"),

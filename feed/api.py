@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.core.exceptions import TooManyFieldsSent
@@ -10,8 +10,9 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
+from feed import changes as change_log
 from feed import pagination, search
-from feed.filters import VideoFilter
+from feed.filters import ChangeFilter, VideoFilter
 from feed.models import Video, VideoDict, query_texts
 
 # The parameters VideoFilter reads: a request with none of them needs no FilterSet.
@@ -26,6 +27,10 @@ def error(param: str | None, message: str, status: int = 400) -> JsonResponse:
 def server_error(request: HttpRequest) -> JsonResponse:
     # No detail: the traceback is in the log, and nothing about the server belongs in a body.
     return error(None, "internal error: it is logged; try again in a moment", status=500)
+
+
+class ChangeDict(VideoDict):
+    removed: bool
 
 
 @require_safe
@@ -43,6 +48,9 @@ def videos(request: HttpRequest) -> JsonResponse:
     except pagination.BadParameter as e:
         return error(e.param, e.message)
 
+    # Read before the page: a change committed in between is then in the feed after this
+    # position (and maybe in the page too: a client upserts by id), never in neither.
+    changes_since = change_log.latest()
     # to_dict reads none of them: five datetime conversions fewer per row.
     qs = Video.listed().defer(
         "first_seen_at", "updated_at", "removed_at", "checked_at", "check_due_at"
@@ -64,8 +72,50 @@ def videos(request: HttpRequest) -> JsonResponse:
         {
             "videos": [video.to_dict(queries=texts[video.pk]) for video in page.items],
             "sync_token": page.next_token,
+            "changes_since": changes_since,
         }
     )
+
+
+class RemovedDict(TypedDict):
+    id: str
+    removed: bool
+
+
+@require_safe
+def changes(request: HttpRequest) -> JsonResponse:
+    """The change log after `since`, oldest first: each changed video as it is now."""
+    try:
+        request.GET  # noqa: B018 -- parsed here so that a refusal is our 400 (see videos())
+    except TooManyFieldsSent:
+        return error(
+            "query_string",
+            f"at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} parameters are accepted",
+        )
+    try:
+        since = pagination.parse_since(request.GET.get("since"))
+        limit = pagination.parse_limit(request.GET.get("limit"))
+    except pagination.BadParameter as e:
+        return error(e.param, e.message)
+
+    # Every video, the removed too: a removal is a change.
+    qs = Video.objects.defer("first_seen_at", "updated_at", "checked_at", "check_due_at")
+    walk = True
+    if not FILTERS.isdisjoint(request.GET.keys()):
+        filterset = ChangeFilter(request.GET, queryset=qs)
+        if not filterset.is_valid():
+            param, messages = next(iter(filterset.errors.items()))
+            return error(param, " ".join(messages))
+        qs, walk = filterset.qs, not filterset.few
+    rows = change_log.fetch_page(qs, since=since, limit=limit, walk=walk)
+    texts = query_texts([video for video in rows if video.removed_at is None])
+    entries: list[ChangeDict | RemovedDict] = [
+        {"id": video.youtube_id, "removed": True}
+        if video.removed_at is not None
+        else {**video.to_dict(queries=texts[video.pk]), "removed": False}
+        for video in rows
+    ]
+    return JsonResponse({"changes": entries, "since": rows[-1].change_id if rows else since})
 
 
 @require_safe
@@ -102,75 +152,103 @@ def openapi_document() -> dict[str, Any]:
             "description": description,
         }
 
+    filters = [
+        param(
+            "q",
+            {"type": "string", "maxLength": settings.SEARCH_MAX_LENGTH},
+            "Search title and description. Every word must match, in any order, case- and "
+            "accent-insensitively; a word may be the start of a longer one. Any text is "
+            "treated as plain words; text without letters or digits applies no search. At "
+            f"most {settings.SEARCH_MAX_WORDS} different words (a word that is the start of "
+            "another, or the same once accents are ignored, is not counted again).",
+        ),
+        # No NUL: the database cannot store one, so Django's form field refuses it (a 400).
+        param(
+            "channel",
+            {"type": "string", "maxLength": 64, "pattern": NO_NUL},
+            "A YouTube channel id.",
+        ),
+        param(
+            "query",
+            {"type": "string", "maxLength": 200, "pattern": NO_NUL},
+            "Only videos found by this configured search query.",
+        ),
+        param(
+            "live",
+            # "": an empty form field (the dashboard's filter form sends one): no filter.
+            {"type": "string", "enum": [c.value for c in Video.Live] + [""]},
+            "Only regular videos, live broadcasts or upcoming ones; empty: all.",
+        ),
+        param(
+            "published_after",
+            MOMENT,
+            "ISO 8601; videos published at or after this time.",
+        ),
+        param(
+            "published_before",
+            MOMENT,
+            "ISO 8601; videos published at or before this time.",
+        ),
+    ]
+    limit = param(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_LIMIT},
+        f"Entries per page (default {settings.API_DEFAULT_LIMIT}).",
+    )
+    errors = {
+        "400": {
+            "description": "A parameter has an invalid value.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        },
+        "429": {
+            "description": "Too many requests from this client; Retry-After says when to "
+            "try again (settings RATE_LIMIT_*).",
+            "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        },
+        "500": {
+            "description": "An internal error (logged).",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        },
+    }
     video_list = {
         "parameters": [
-            param(
-                "q",
-                {"type": "string", "maxLength": settings.SEARCH_MAX_LENGTH},
-                "Search title and description. Every word must match, in any order, case- and "
-                "accent-insensitively; a word may be the start of a longer one. Any text is "
-                "treated as plain words; text without letters or digits applies no search. At "
-                f"most {settings.SEARCH_MAX_WORDS} different words (a word that is the start of "
-                "another, or the same once accents are ignored, is not counted again).",
-            ),
+            *filters,
             param(
                 "sync_token",
                 {"type": "integer", "minimum": 0, "maximum": pagination.MAX_TOKEN},
                 "The sync_token of the previous response: the next, older page. Absent or 0: "
                 "the latest videos.",
             ),
-            param(
-                "limit",
-                {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_LIMIT},
-                f"Videos per page (default {settings.API_DEFAULT_LIMIT}).",
-            ),
-            # No NUL: the database cannot store one, so Django's form field refuses it (a 400).
-            param(
-                "channel",
-                {"type": "string", "maxLength": 64, "pattern": NO_NUL},
-                "A YouTube channel id.",
-            ),
-            param(
-                "query",
-                {"type": "string", "maxLength": 200, "pattern": NO_NUL},
-                "Only videos found by this configured search query.",
-            ),
-            param(
-                "live",
-                # "": an empty form field (the dashboard's filter form sends one): no filter.
-                {"type": "string", "enum": [c.value for c in Video.Live] + [""]},
-                "Only regular videos, live broadcasts or upcoming ones; empty: all.",
-            ),
-            param(
-                "published_after",
-                MOMENT,
-                "ISO 8601; videos published at or after this time.",
-            ),
-            param(
-                "published_before",
-                MOMENT,
-                "ISO 8601; videos published at or before this time.",
-            ),
+            limit,
         ],
         "responses": {
             "200": {
                 "description": "A page of videos, newest first.",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}},
             },
-            "400": {
-                "description": "A parameter has an invalid value.",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            **errors,
+        },
+    }
+    change_list = {
+        "parameters": [
+            *filters,
+            param(
+                "since",
+                {"type": "integer", "minimum": 0, "maximum": pagination.MAX_TOKEN},
+                "The since of the previous response (or a list response's changes_since): the "
+                "changes after it. Absent or 0: from the first change.",
+            ),
+            limit,
+        ],
+        "responses": {
+            "200": {
+                "description": "The next changes, in the order they were stored.",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Changes"}}
+                },
             },
-            "429": {
-                "description": "Too many requests from this client; Retry-After says when to "
-                "try again (settings RATE_LIMIT_*).",
-                "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-            },
-            "500": {
-                "description": "An internal error (logged).",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-            },
+            **errors,
         },
     }
     nullable_int = {"type": ["integer", "null"]}
@@ -194,6 +272,15 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "searchVideos",
                     "summary": "The original project's search path: the same as listVideos.",
                     **video_list,
+                }
+            },
+            "/api/v1/youtube/changes": {
+                "get": {
+                    "operationId": "listChanges",
+                    "summary": "Every change (a video stored, removed, restored, or its title "
+                    "or description changed; not view counts), in the order it was stored; the "
+                    "same filters as listVideos.",
+                    **change_list,
                 }
             },
             "/healthz": {
@@ -222,7 +309,7 @@ def openapi_document() -> dict[str, Any]:
             "schemas": {
                 "Page": {
                     "type": "object",
-                    "required": ["videos", "sync_token"],
+                    "required": ["videos", "sync_token", "changes_since"],
                     "properties": {
                         "videos": {
                             "type": "array",
@@ -233,7 +320,55 @@ def openapi_document() -> dict[str, Any]:
                             "description": "Pass as sync_token for the next, older page; "
                             "null when there is nothing older.",
                         },
+                        "changes_since": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "Pass as since to /api/v1/youtube/changes to follow "
+                            "every change from before this page was read (some may be in the "
+                            "page too: upsert by id).",
+                        },
                     },
+                },
+                "Changes": {
+                    "type": "object",
+                    "required": ["changes", "since"],
+                    "properties": {
+                        "changes": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Change"},
+                        },
+                        "since": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "Pass as since for the next changes; the same as "
+                            "asked when there are none yet.",
+                        },
+                    },
+                },
+                "Change": {
+                    "description": "A changed video as it is now: the video with removed "
+                    "false, or only its id with removed true.",
+                    "oneOf": [
+                        {
+                            "allOf": [
+                                {"$ref": "#/components/schemas/Video"},
+                                {
+                                    "type": "object",
+                                    "required": ["removed"],
+                                    "properties": {"removed": {"const": False}},
+                                },
+                            ]
+                        },
+                        {
+                            "type": "object",
+                            "required": ["id", "removed"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "id": {"type": "string"},
+                                "removed": {"const": True},
+                            },
+                        },
+                    ],
                 },
                 "Video": {
                     "type": "object",

@@ -106,6 +106,8 @@ class VideoFilter(django_filters.FilterSet):
             return []
         return search.words(self.form.cleaned_data.get("q") or "")
 
+    # Whether a search always probes the full-text index per video (ChangeFilter).
+    always_probe = False
     # Set by filter_queryset: whether the search probes the full-text index per video of a
     # small filtered set instead of walking the index (see search.apply).
     probing = False
@@ -117,7 +119,9 @@ class VideoFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet[Video]) -> QuerySet[Video]:
         qs = super().filter_queryset(queryset)
         data = self.form.cleaned_data
-        if self.terms and (data.get("channel") or data.get("live")):
+        if self.terms and self.always_probe:
+            self.probing = True
+        elif self.terms and (data.get("channel") or data.get("live")):
             self.probing = search.is_small(qs)
         qs = search.apply(qs, self.terms, probing=self.probing)
         if self.video_id:
@@ -136,3 +140,28 @@ def first_key(moment: datetime, *, next_second: bool = False) -> int:
     """The first sort key at or after `moment`, or after its whole second."""
     seconds = math.floor(moment.timestamp()) + 1 if next_second else math.ceil(moment.timestamp())
     return seconds * SLOTS_PER_SECOND
+
+
+class ChangeFilter(VideoFilter):
+    """The list's filters, for the change log (GET .../changes): the same parameters, values
+    and errors, applied to the changed videos.
+
+    The log is read in its own order (the change id), not the feed's, so a page is found one of
+    two ways (feed.changes.fetch_page). When the filters keep few videos (`few`: at most
+    search.PROBE_AT_MOST, SQLite only), from those videos: their changes after `since`, sorted.
+    Otherwise by walking the log from `since` and checking each change's video; a search then
+    probes the full-text index by rowid per change, as the list does within a small channel.
+    """
+
+    # Set by filter_queryset.
+    few = False
+
+    def filter_queryset(self, queryset: QuerySet[Video]) -> QuerySet[Video]:
+        self.always_probe = False
+        qs = super().filter_queryset(queryset)
+        # Counted with the search walking the full-text index (its matches drive the count).
+        self.few = search.is_small(qs)
+        if self.few or not self.terms:
+            return qs
+        self.always_probe = True
+        return super().filter_queryset(queryset)

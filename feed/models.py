@@ -217,6 +217,33 @@ class Video(models.Model):
         }
 
 
+class Change(models.Model):
+    """One change a reader of the feed sees, in the order it was stored: the change log behind
+    GET /api/v1/youtube/changes (and, later, webhooks: one row per change, a stable id).
+
+    The id is the position in the log. Rows are written in the transaction of the video write,
+    and on PostgreSQL under feed.store.CHANGE_LOCK, so ids become visible in order: a reader
+    that has seen id N never sees a smaller one appear later (see feed/store.py).
+    """
+
+    class Kind(models.TextChoices):
+        STORED = "stored"  # newly stored
+        REMOVED = "removed"  # became a tombstone
+        RESTORED = "restored"  # a tombstone YouTube lists again
+        EDITED = "edited"  # its title or description changed
+
+    id = models.BigAutoField(primary_key=True)
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(default=clock.now, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.id}: {self.kind} {self.video_id}"
+
+
 def query_texts(videos: list[Video]) -> dict[int, list[str]]:
     """The texts of the queries that found each video, by video pk, in one query."""
     texts: dict[int, list[str]] = {v.pk: [] for v in videos}

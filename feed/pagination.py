@@ -38,6 +38,15 @@ def parse_token(raw: str | None) -> int | None:
     return int(raw) or None
 
 
+def parse_since(raw: str | None) -> int:
+    """The change-log position from a request (GET .../changes): absent and 0 mean the start."""
+    if raw is None:
+        return 0
+    if not DIGITS.fullmatch(raw) or int(raw) > MAX_TOKEN:
+        raise BadParameter("since", "must be the integer since of a previous response (or 0)")
+    return int(raw)
+
+
 def parse_limit(raw: str | None) -> int:
     if raw is None:
         return settings.API_DEFAULT_LIMIT

@@ -10,12 +10,14 @@ from typing import Protocol
 from django.db import connection, transaction
 
 from feed import checks, clock
-from feed.models import SLOTS_PER_SECOND, SearchQuery, Video
+from feed.models import SLOTS_PER_SECOND, Change, SearchQuery, Video
 
 # One SQL statement per this many distinct publish seconds (two parameters each).
 SECONDS_PER_LOOKUP = 1000
 # pg_advisory_xact_lock key of sort-key allocation (any constant unique to this purpose).
 SORT_KEY_LOCK = 0x5EED_50F7
+# pg_advisory_xact_lock key of writing the change log (see record_changes).
+CHANGE_LOCK = 0x5EED_C4A6
 # Written on every re-poll; everything else about a video is fixed once it is stored.
 REFRESHED_FIELDS = ["title", "description", "channel_title", "thumbnails", "live", "updated_at"]
 # Written by every videos.list answer about a video.
@@ -65,9 +67,14 @@ def upsert_videos(
             # (SQLite's IMMEDIATE transactions already serialize writers.)
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SORT_KEY_LOCK])
-        known = set(
-            Video.objects.filter(youtube_id__in=list(by_id)).values_list("youtube_id", flat=True)
-        )
+        # What a reader sees of the known ones, to tell an edit from a mere re-poll.
+        seen = {
+            youtube_id: (title, description, removed_at is not None)
+            for youtube_id, title, description, removed_at in Video.objects.filter(
+                youtube_id__in=list(by_id)
+            ).values_list("youtube_id", "title", "description", "removed_at")
+        }
+        known = set(seen)
         # YouTube lists newest first; allocating oldest first keeps its order within a second.
         keys = allocate_sort_keys([s.published_at for s in reversed(list(by_id.values()))])
         rows = [
@@ -95,15 +102,26 @@ def upsert_videos(
             unique_fields=["youtube_id"],
             update_fields=REFRESHED_FIELDS,
         )
+        # bulk_create reads back the primary key of inserted and of updated rows alike.
         if query is not None:
-            # bulk_create reads back the primary key of inserted and of updated rows alike.
             link_query([row.pk for row in rows], query=query)
+        changes = []
+        for row in rows:
+            before = seen.get(row.youtube_id)
+            if before is None:
+                changes.append((row.pk, Change.Kind.STORED))
+            # A tombstone's new title is no news: its restoring shows the video as it is then.
+            elif not before[2] and before[:2] != (row.title, row.description):
+                changes.append((row.pk, Change.Kind.EDITED))
         if known:
             # Search lists a video we hold as removed: it may be back. videos.list decides (the
             # search index can lag behind a removal too), at the next check, now.
             Video.objects.filter(youtube_id__in=known, removed_at__isnull=False).update(
                 check_due_at=now
             )
+        # Last: a writer of the log waits for no row lock after taking its turn (a check holding
+        # this row's lock while waiting for the turn would otherwise deadlock with it).
+        record_changes(changes, now=now)
     return Upserted(
         new_ids=[i for i in by_id if i not in known],
         updated_ids=[i for i in by_id if i in known],
@@ -157,23 +175,58 @@ def link_query(video_pks: Sequence[int], *, query: SearchQuery) -> None:
 
 
 def record_details(details: Mapping[str, Details], *, asked: Sequence[str], now: datetime) -> int:
-    """Store what one videos.list call said about the `asked` ids (two statements): duration
-    and view count of those it returned, and, for those it left out, that YouTube no longer
-    lists them (a tombstone: removed_at). A removed video it returns again is restored. Each
-    gets its next check (feed.checks.next_check). Returns how many rows were written."""
-    videos = list(
-        Video.objects.filter(youtube_id__in=list(asked)).only(
-            "pk", "youtube_id", "published_at", "duration_seconds", "view_count", "removed_at"
+    """Store what one videos.list call said about the `asked` ids (a few statements, one
+    transaction): duration and view count of those it returned, and, for those it left out,
+    that YouTube no longer lists them (a tombstone: removed_at). A removed video it returns
+    again is restored; both are changes in the log, new counts are not. Each gets its next
+    check (feed.checks.next_check). Returns how many rows were written."""
+    with transaction.atomic():
+        # Locked (PostgreSQL) so that two checks of one video cannot both log its removal;
+        # in primary-key order, so that two checks never wait for each other in a circle; "no
+        # key", as the UPDATE below would, so that rows referring to them can still be written.
+        videos = list(
+            Video.objects.filter(youtube_id__in=list(asked))
+            .only(
+                "pk", "youtube_id", "published_at", "duration_seconds", "view_count", "removed_at"
+            )
+            .order_by("pk")
+            .select_for_update(no_key=True)
         )
-    )
-    for video in videos:
-        found = details.get(video.youtube_id)
-        if found is None:
-            video.removed_at = video.removed_at or now
-        else:
-            video.duration_seconds = found.duration_seconds
-            video.view_count = found.view_count
-            video.removed_at = None
-        video.checked_at = now
-        video.check_due_at = checks.next_check(published_at=video.published_at, now=now)
-    return Video.objects.bulk_update(videos, CHECKED_FIELDS)
+        changes = []
+        for video in videos:
+            found = details.get(video.youtube_id)
+            if found is None:
+                if video.removed_at is None:
+                    changes.append((video.pk, Change.Kind.REMOVED))
+                video.removed_at = video.removed_at or now
+            else:
+                if video.removed_at is not None:
+                    changes.append((video.pk, Change.Kind.RESTORED))
+                video.duration_seconds = found.duration_seconds
+                video.view_count = found.view_count
+                video.removed_at = None
+            video.checked_at = now
+            video.check_due_at = checks.next_check(published_at=video.published_at, now=now)
+        written = Video.objects.bulk_update(videos, CHECKED_FIELDS)
+        record_changes(changes, now=now)
+    return written
+
+
+def record_changes(changes: Sequence[tuple[int, str]], *, now: datetime) -> None:
+    """Append (video pk, Change.Kind) rows to the change log, in order, in the caller's
+    transaction (one statement).
+
+    On PostgreSQL, ids come from a sequence when a row is inserted but become visible when its
+    transaction commits: two writers could commit ids 7 and 8 in the order 8, 7, and a reader
+    that read up to 8 in between would never see 7. So writers take turns from here until
+    their commit (a transaction-level advisory lock, which PostgreSQL releases only after the
+    commit is visible): ids are then visible in the order they are allocated. It is taken after
+    the videos' rows are written, so it is held for as short a time as the caller's transaction
+    allows. SQLite's IMMEDIATE transactions already serialize writers.
+    """
+    if not changes:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOCK])
+    Change.objects.bulk_create([Change(video_id=pk, kind=kind, at=now) for pk, kind in changes])

@@ -172,13 +172,14 @@ def test_it_filters_by_publish_time_with_inclusive_bounds(client, add_videos):
     assert len(api_get(client, published_after="2026-11-28")["videos"]) == 5
 
 
-def test_it_pins_two_queries_per_request(client, add_videos, django_assert_num_queries):
+def test_it_pins_three_queries_per_request(client, add_videos, django_assert_num_queries):
     add_videos(30, query="football")
-    with django_assert_num_queries(2):  # the page, and the queries that found its videos
+    # the change log's position, the page, and the queries that found its videos
+    with django_assert_num_queries(3):
         payload = api_get(client, q="video", query="football", limit=20)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         api_get(client, sync_token=payload["sync_token"], published_after="2026-01-01")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         api_get(client, channel="UCchannel0000000000000", live="none")
 
 
@@ -187,13 +188,13 @@ def test_it_sizes_a_filtered_set_before_searching_it(client, add_videos, django_
 
     add_videos(30)
     # SQLite: a capped count of the channel's videos picks the search plan (feed/search.py).
-    expected = 3 if connection.vendor == "sqlite" else 2
+    expected = 4 if connection.vendor == "sqlite" else 3
     with django_assert_num_queries(expected):
         assert len(api_get(client, q="video", channel="UCchannel0000000000000")["videos"]) == 20
 
 
 def test_it_answers_an_empty_store_with_an_empty_page(client, db):
-    assert api_get(client) == {"videos": [], "sync_token": None}
+    assert api_get(client) == {"videos": [], "sync_token": None, "changes_since": 0}
 
 
 def test_it_refuses_writes(client, db):

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.core.transport import Response
 
+from feed import store
+from feed.models import Video
 from tests.fixtures.videos import T0, FakeSnippet
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
@@ -27,6 +29,8 @@ CASES = [
     ("listVideos", GenerationMode.NEGATIVE),
     ("searchVideos", GenerationMode.POSITIVE),
     ("searchVideos", GenerationMode.NEGATIVE),
+    ("listChanges", GenerationMode.POSITIVE),
+    ("listChanges", GenerationMode.NEGATIVE),
     ("health", GenerationMode.POSITIVE),
 ]
 
@@ -83,6 +87,10 @@ def seeded(add_videos) -> None:
         query="tea",
     )
     add_videos(5, query="football", published_at=T0 - timedelta(days=400))
+    # Removals and an edit in the change log: its entries come in both shapes.
+    removed = list(Video.objects.order_by("pk").values_list("youtube_id", flat=True)[:4])
+    store.record_details({}, asked=removed, now=T0)
+    add_videos(FakeSnippet(youtube_id=removed[0], title="Renamed"))
 
 
 def check_error_body(response) -> None:

@@ -13,6 +13,7 @@ from tests.fixtures.videos import T0, FakeSnippet
 from tests.hardening.hostile_inputs import HOSTILE_INPUTS, HOSTILE_QUERY_STRINGS, Hostile
 
 API_PATHS = ["/api/v1/youtube/videos", "/api/v1/youtube/video/"]
+CHANGES = "/api/v1/youtube/changes"
 ALL_QUERY_STRINGS = [
     *((h.name, urlencode(h.params)) for h in HOSTILE_INPUTS),
     *HOSTILE_QUERY_STRINGS,
@@ -38,7 +39,13 @@ def videos(add_videos) -> None:
     )
 
 
-def assert_api_answer(response, *, expected: int | None) -> None:
+def as_changes(hostile: Hostile) -> Hostile:
+    """The same attack on /changes, whose cursor is `since`."""
+    pairs = tuple(("since" if k == "sync_token" else k, v) for k, v in hostile.pairs)
+    return Hostile(name=hostile.name, pairs=pairs, api_status=hostile.api_status)
+
+
+def assert_api_answer(response, *, expected: int | None, keys: tuple[str, ...]) -> None:
     assert response.status_code < 500, response.content[:500]
     assert response["Content-Type"] == "application/json", response.content[:500]
     body = response.json()
@@ -49,7 +56,7 @@ def assert_api_answer(response, *, expected: int | None) -> None:
         assert body["error"]["message"]
     else:
         assert response.status_code == 200, body
-        assert set(body) == {"videos", "sync_token"}
+        assert set(body) == set(keys)
 
 
 @pytest.mark.parametrize("path", API_PATHS)
@@ -58,13 +65,26 @@ def test_the_api_answers_hostile_parameters_without_a_5xx(
     client, videos, hostile: Hostile, path: str
 ):
     response = client.get(f"{path}?{urlencode(hostile.params)}")
-    assert_api_answer(response, expected=hostile.api_status)
+    assert_api_answer(
+        response, expected=hostile.api_status, keys=("videos", "sync_token", "changes_since")
+    )
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_INPUTS, ids=lambda h: h.name)
+def test_the_changes_feed_answers_hostile_parameters_without_a_5xx(client, videos, hostile):
+    hostile = as_changes(hostile)
+    response = client.get(f"{CHANGES}?{urlencode(hostile.params)}")
+    assert_api_answer(response, expected=hostile.api_status, keys=("changes", "since"))
+    if response.status_code == 400 and hostile.name.startswith("sync_token-"):
+        assert response.json()["error"]["param"] == "since"
 
 
 @pytest.mark.parametrize(("name", "query_string"), HOSTILE_QUERY_STRINGS, ids=lambda v: v[:30])
 def test_the_api_answers_malformed_query_strings_without_a_5xx(client, videos, name, query_string):
     response = client.get(f"{API_PATHS[0]}?{query_string}")
-    assert_api_answer(response, expected=None)
+    assert_api_answer(response, expected=None, keys=("videos", "sync_token", "changes_since"))
+    response = client.get(f"{CHANGES}?{query_string.replace('sync_token', 'since')}")
+    assert_api_answer(response, expected=None, keys=("changes", "since"))
 
 
 def test_a_hostile_search_never_matches_more_than_its_words(client, videos):
