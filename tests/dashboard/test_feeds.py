@@ -188,15 +188,25 @@ def test_it_lists_the_fifty_most_recently_stored(client, add_videos, clock):
     assert len(json_feed(client)["items"]) == FEED_SIZE
 
 
-def test_it_picks_from_the_newest_published_candidates(client, add_videos, clock):
-    # Documented bound: a video stored late is listed as long as fewer than CANDIDATES matching
-    # videos were published after it.
-    listed = add_videos(CANDIDATES)
+def test_without_a_search_a_video_stored_late_is_listed_however_old(client, add_videos, clock):
+    add_videos(CANDIDATES, title="tea")
     clock.advance(timedelta(minutes=1))
-    beyond = add_videos(FakeSnippet(published_at=T0 - timedelta(seconds=1)))
-    ids = atom_ids(atom(client))
+    late = add_videos(FakeSnippet(published_at=T0 - timedelta(days=30), title="tea"))
+    assert atom_ids(atom(client))[0] == late[0].youtube_id
+    assert json_ids(json_feed(client, {"live": "none"}))[0] == late[0].youtube_id
+
+
+def test_a_search_picks_from_its_newest_published_matches(client, add_videos, clock):
+    # The documented bound: a video stored late is listed as long as fewer than CANDIDATES
+    # matching videos were published after it.
+    listed = add_videos(CANDIDATES, title="tea")
+    clock.advance(timedelta(minutes=1))
+    within = add_videos(FakeSnippet(published_at=T0 + timedelta(seconds=1), title="tea"))
+    beyond = add_videos(FakeSnippet(published_at=T0 - timedelta(seconds=1), title="tea"))
+    ids = atom_ids(atom(client, {"q": "tea"}))
     assert beyond[0].youtube_id not in ids
-    assert ids == [s.youtube_id for s in reversed(listed)][:FEED_SIZE]
+    assert ids[0] == within[0].youtube_id
+    assert ids[1:] == [s.youtube_id for s in reversed(listed)][: FEED_SIZE - 1]
 
 
 def test_it_applies_the_grids_filters(client, add_videos):
@@ -329,3 +339,12 @@ def test_the_feeds_count_against_the_grids_rate_limit(client, db, settings, cloc
     limited = client.get(JSON)
     assert limited.status_code == 429 and "Retry-After" in limited
     assert client.get("/api/v1/youtube/videos").status_code == 200
+
+
+def test_markup_in_a_json_feed_is_escaped_text(client, add_videos):
+    add_videos(1, title="<script>alert(1)</script> & tea")
+    response = client.get(JSON, {"q": "<b>tea</b>"})
+    assert b"<" not in response.content and b"&" not in response.content
+    document = json.loads(response.content)
+    assert document["title"] == "Videos matching “<b>tea</b>” · Video feed"
+    assert document["items"][0]["title"] == "<script>alert(1)</script> & tea"
