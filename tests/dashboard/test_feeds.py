@@ -343,8 +343,8 @@ def test_the_feeds_count_against_the_grids_rate_limit(client, db, settings, cloc
 
 def test_markup_in_a_json_feed_is_escaped_text(client, add_videos):
     add_videos(1, title="<script>alert(1)</script> & tea")
-    response = client.get(JSON, {"q": "<b>tea</b>"})
+    response = client.get(JSON, {"q": "<tea>"})
     assert b"<" not in response.content and b"&" not in response.content
     document = json.loads(response.content)
-    assert document["title"] == "Videos matching “<b>tea</b>” · Video feed"
+    assert document["title"] == "Videos matching “<tea>” · Video feed"
     assert document["items"][0]["title"] == "<script>alert(1)</script> & tea"
