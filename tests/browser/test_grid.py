@@ -121,7 +121,12 @@ def test_the_new_videos_pill_is_announced_reachable_and_hands_focus_on(
     page.keyboard.press("n")
     expect(page.locator(CARDS).first).to_contain_text("Just in")
     expect(page.locator("#results-heading")).to_be_focused()
+    # Tab goes on into the results: the subscribe and share links under the heading, then the
+    # cards.
     page.keyboard.press("Tab")
+    expect(page.locator("#results a[data-feed='atom']")).to_be_focused()
+    for _ in range(3):
+        page.keyboard.press("Tab")
     expect(page.locator(CARDS).first.locator(".title a")).to_be_focused()
 
 
