@@ -237,7 +237,7 @@ def cases(url: str, size: int) -> dict[str, dict[str, Any]]:
             "headers": {"HX-Request": "true"},
             "kind": "dashboard",
         },
-        # The grid's feeds (dashboard/feeds.py): the 50 most recently stored of the 500 newest
+        # The grid's feeds (dashboard/feeds.py): the 50 most recently stored of the 200 newest
         # matches; without a search, also the matches among the 1,000 stored last.
         "atom feed": {"path": "/feed.atom", "kind": "feed"},
         "atom feed, common word (football)": {"path": "/feed.atom?q=football", "kind": "feed"},
