@@ -122,13 +122,15 @@ def newest_stored(filterset: GridFilter) -> list[Video]:
           SCAN feed_video_fts VIRTUAL TABLE INDEX 192:M2        (the index in rowid order)
           SEARCH feed_video USING INDEX ..._feed_video_2 (sort_key=?)
         USE TEMP B-TREE FOR ORDER BY
-    stored last, `query=football`: 1,000 index entries, each row checked
+    stored last, `query=football` (recently_stored): 1,000 index entries, each row checked
+        CO-ROUTINE recent
+          SCAN feed_video USING COVERING INDEX video_first_seen_sort
+        SCAN recent
         SEARCH feed_video USING INTEGER PRIMARY KEY (rowid=?)
-        LIST SUBQUERY 1
-          SCAN U0 USING COVERING INDEX video_first_seen_sort
         CORRELATED SCALAR SUBQUERY 2 ...                          (the filter, per row)
         USE TEMP B-TREE FOR ORDER BY
-    """
+    then the entries themselves, by primary key. PostgreSQL plans the same walks (EXPLAIN
+    ANALYZE at 100k: 0.5, 1.9 and 0.2 ms for the unfiltered feed)."""
     qs = filterset.qs  # first: it decides the order column (search.apply's probing)
     column = filterset.order_column
     inner = qs.extra(order_by=[f"-{column}"]).values_list("pk")[:CANDIDATES]

@@ -196,6 +196,36 @@ def test_without_a_search_a_video_stored_late_is_listed_however_old(client, add_
     assert json_ids(json_feed(client, {"live": "none"}))[0] == late[0].youtube_id
 
 
+def test_the_videos_stored_last_are_filtered_as_the_grid_filters(client, add_videos, clock):
+    # Newer-published matches than the late videos fill every candidate: only the walk of the
+    # videos stored last can find those.
+    add_videos(CANDIDATES, channel_id="UCa", live="live", query="sport")
+    clock.advance(timedelta(minutes=1))
+    old = T0 - timedelta(days=30)
+    (match,) = add_videos(
+        FakeSnippet(published_at=old, channel_id="UCa", live="live"), query="sport"
+    )
+    add_videos(FakeSnippet(published_at=old, channel_id="UCa", live="live"), query="other")
+    add_videos(FakeSnippet(published_at=old, channel_id="UCb", live="live"), query="sport")
+    add_videos(FakeSnippet(published_at=old, channel_id="UCa", live="none"), query="sport")
+    (removed,) = add_videos(
+        FakeSnippet(published_at=old, channel_id="UCa", live="live"), query="sport"
+    )
+    Video.objects.filter(youtube_id=removed.youtube_id).update(removed_at=NOW)
+    params = {
+        "channel": "UCa",
+        "live": "live",
+        "query": "sport",
+        "published_after": (old - timedelta(days=1)).isoformat(),
+    }
+    for ids in (atom_ids(atom(client, params)), json_ids(json_feed(client, params))):
+        assert ids[0] == match.youtube_id
+        assert len(ids) == FEED_SIZE
+        assert set(
+            Video.objects.filter(youtube_id__in=ids[1:]).values_list("published_at", flat=True)
+        ) <= {T0 + timedelta(seconds=i) for i in range(CANDIDATES)}
+
+
 def test_a_search_picks_from_its_newest_published_matches(client, add_videos, clock):
     # The documented bound: a video stored late is listed as long as fewer than CANDIDATES
     # matching videos were published after it.
