@@ -327,7 +327,12 @@ def test_a_reload_or_a_back_returns_to_the_depth_and_place_read(
         expect(page.locator(CARDS)).to_have_count(count)
     reading = page.locator(CARDS).nth(60)
     reading.scroll_into_view_if_needed()
-    page.wait_for_function("() => history.state && history.state.feedCards === 72")
+    # The position saved after that scroll, not the one an earlier save (the swap's) left: the
+    # count alone was already 72 then, and a reload raced to the bottom of the page under load.
+    page.wait_for_function(
+        "() => history.state && history.state.feedCards === 72"
+        " && history.state.feedScroll === Math.round(window.scrollY)"
+    )
 
     page.reload()
     expect(page.locator(CARDS)).to_have_count(72)
