@@ -261,6 +261,19 @@ def cases(url: str, size: int) -> dict[str, dict[str, Any]]:
             "headers": {"HX-Request": "true"},
             "kind": "dashboard",
         },
+        # The grid's feeds (dashboard/feeds.py): the 50 most recently stored of the 200 newest
+        # matches; without a search, also the matches among the 1,000 stored last.
+        "atom feed": {"path": "/feed.atom", "kind": "feed"},
+        "atom feed, common word (football)": {"path": "/feed.atom?q=football", "kind": "feed"},
+        "json feed": {"path": "/feed.json", "kind": "feed"},
+        "json feed, search + source query": {
+            "path": "/feed.json?" + urlencode({"q": "tea ho", "query": "football"}),
+            "kind": "feed",
+        },
+        "json feed, channel": {
+            "path": "/feed.json?" + urlencode({"channel": channel}),
+            "kind": "feed",
+        },
         # Every figure of the last day (issue 16: 174-224 ms on SQLite, uncached, at 20k videos
         # stored in the last day). Seeded videos are first seen when the dataset is built, so
         # a dataset older than a day shows a cheaper page: rebuild it to measure this case.

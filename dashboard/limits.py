@@ -11,6 +11,7 @@ from django_ratelimit.core import get_usage
 
 from feed import api
 
+GRID_PATHS = {"/", "/feed.atom", "/feed.json"}
 PERIODS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 
 
@@ -33,8 +34,9 @@ def scope(request: HttpRequest) -> str | None:
     path = request.path_info
     if path.startswith("/api/"):
         return "api"
-    if path == "/":
-        return "grid"  # the page and its htmx fragments: search, scrolling, the banner's poll
+    if path in GRID_PATHS:
+        # The page and its htmx fragments (search, scrolling, the banner's poll), and its feeds.
+        return "grid"
     if path == "/status":
         return "status"
     return None

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import path, re_path
 
-from dashboard import views
+from dashboard import feeds, views
 from feed import api
 
 urlpatterns = [
     path("", views.video_grid, name="dashboard-grid"),
+    # The grid's twins: the same query string, as Atom and as JSON Feed 1.1.
+    path("feed.atom", feeds.atom, name="feed-atom"),
+    path("feed.json", feeds.json_feed, name="feed-json"),
     path("status", views.status_page, name="dashboard-status"),
     # The original contract: with or without the trailing slash, never a redirect.
     re_path(r"^api/v1/youtube/videos/?$", api.videos, name="api-videos"),

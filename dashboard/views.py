@@ -89,6 +89,15 @@ def canonical_params(data: QueryDict) -> list[tuple[str, str]]:
     return params
 
 
+def feed_urls(params: list[tuple[str, str]]) -> dict[str, str]:
+    """The grid's Atom and JSON Feed twins (dashboard/feeds.py): its filters, not its sort."""
+    query = urlencode([(name, value) for name, value in params if name != "sort"])
+    return {
+        kind: f"{reverse(name)}?{query}" if query else reverse(name)
+        for kind, name in (("atom", "feed-atom"), ("json", "feed-json"))
+    }
+
+
 def with_params(params: list[tuple[str, str]], **extra: str | int) -> str:
     query = urlencode(params + [(k, str(v)) for k, v in extra.items()])
     return f"{reverse('dashboard-grid')}?{query}" if query else reverse("dashboard-grid")
@@ -127,6 +136,9 @@ def video_grid(request: HttpRequest) -> HttpResponse:
         "source_queries": list(SearchQuery.objects.values_list("text", flat=True)),
         "filtered": any(name != "q" for name, _ in params if name != "sort"),
         "clear_url": with_params([p for p in params if p[0] == "q"]),
+        # Subscribe and share: the feeds of these filters, and this grid's own address.
+        "feeds": feed_urls(params),
+        "share_url": with_params(params),
         # The words follow the sort: an oldest-first feed's next page holds newer videos.
         "first": "oldest" if oldest else "newest",
         "later": "newer" if oldest else "older",

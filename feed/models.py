@@ -171,6 +171,9 @@ class Video(models.Model):
             models.Index(fields=["live", "sort_key"], name="video_live_sort"),
             # The status page counts and charts videos by when they were stored.
             models.Index(fields=["first_seen_at"], name="video_first_seen"),
+            # The Atom and JSON feeds read the 1,000 videos stored last (ties: newest
+            # published first) from this, in order, without touching the rows.
+            models.Index(fields=["first_seen_at", "sort_key"], name="video_first_seen_sort"),
             # feed.checks picks the videos due for a check, most overdue first.
             models.Index(fields=["check_due_at"], name="video_check_due"),
             # The status page counts the day's removals (a few among a million rows). Partial:

@@ -174,3 +174,35 @@ function restorePosition() {
 }
 // After htmx has set up the page (its script comes first, both deferred).
 document.addEventListener("DOMContentLoaded", restorePosition);
+
+// "Copy link" copies this grid's address (its href: the search and filters, as the address bar
+// shows them) and says so; without JavaScript, or a clipboard, it is a plain link to the page.
+document.addEventListener("click", async (event) => {
+  const link = event.target.closest && event.target.closest("a[data-copy]");
+  if (!link || !navigator.clipboard || event.button !== 0) return;
+  if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  let said;
+  try {
+    await navigator.clipboard.writeText(link.href);
+    said = "Link copied";
+  } catch {
+    said = "Could not copy: the address bar shows the same link";
+  }
+  const shown = link.parentElement.querySelector("[data-copied]");
+  if (shown) {
+    shown.textContent = said;
+    shown.hidden = false;
+  }
+  const announce = document.getElementById("announce");
+  if (announce) announce.textContent = said;
+});
+
+// The feeds a browser or a reader finds in the head follow the search, as the visible links do.
+document.addEventListener("htmx:afterSettle", () => {
+  for (const kind of ["atom", "json"]) {
+    const visible = document.querySelector(`#results a[data-feed="${kind}"]`);
+    const head = document.getElementById(`feed-${kind}`);
+    if (visible && head) head.setAttribute("href", visible.getAttribute("href"));
+  }
+});

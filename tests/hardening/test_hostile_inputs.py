@@ -7,6 +7,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.http import QueryDict
 from django.urls import NoReverseMatch, reverse
 
 from tests.fixtures.videos import T0, FakeSnippet
@@ -126,3 +127,30 @@ def test_the_dashboard_renders_hostile_parameters_without_a_5xx(
     headers = {"HX-Request": "true"} if fragment else {}
     response = client.get(f"{url}?{query_string}", headers=headers)
     assert_friendly_page(response)
+
+
+# -- the grid's feeds: the grid is the reference ---------------------------------------------------
+
+PAGING = {"sync_token", "since", "shown", "seen"}
+
+
+@pytest.mark.parametrize("kind", ["atom", "json"])
+@pytest.mark.parametrize(("name", "query_string"), ALL_QUERY_STRINGS, ids=lambda v: v[:40])
+def test_the_feeds_answer_hostile_parameters_as_the_grid_does(
+    client, videos, name, query_string, kind
+):
+    response = client.get(f"{reverse(f'feed-{kind}')}?{query_string}")
+    assert response.status_code in (200, 400), response.content[:500]
+    grid = client.get(f"{reverse('dashboard-grid')}?{query_string}").status_code
+    if response.status_code == 400:
+        assert response["Content-Type"] == "application/json"
+        body = response.json()
+        assert set(body) == {"error"} and set(body["error"]) == {"param", "message"}, body
+        assert grid == 400, "the feed refuses what the grid shows"
+    else:
+        # The grid refuses only what a feed ignores: its paging.
+        params = QueryDict(query_string)
+        assert grid == 200 or PAGING & set(params), "the feed shows what the grid refuses"
+        text = response.content.decode()
+        for needle in NEVER_IN_A_PAGE:
+            assert needle not in text, needle
