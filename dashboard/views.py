@@ -21,6 +21,7 @@ from django_htmx.http import push_url
 from dashboard import display, status
 from dashboard.filters import SORT_CHOICES, WHEN_CHOICES, GridFilter
 from feed import api, clock, pagination
+from feed.filters import DURATION_CHOICES, SHORTS_CHOICES
 from feed.models import SearchQuery, Video
 
 PAGE_SIZE = 24
@@ -29,7 +30,17 @@ MAX_SHOWN = PAGE_SIZE * 20
 # The live banner counts new videos up to this many ("50+ new videos").
 BANNER_CAP = 50
 # The grid's parameters, in the order a canonical URL lists them.
-GRID_PARAMS = ["q", "channel", "query", "live", "when", "published_after", "published_before"]
+GRID_PARAMS = [
+    "q",
+    "channel",
+    "query",
+    "live",
+    "duration",
+    "shorts",
+    "when",
+    "published_after",
+    "published_before",
+]
 A_TIME = "must be a date like 2026-11-28 or a time like 2026-11-28T15:00:00Z"
 # What each parameter is called on the page, and what it accepts, for the 400 message.
 PARAMS_EXPLAINED = {
@@ -37,6 +48,8 @@ PARAMS_EXPLAINED = {
     "channel": ("channel", ""),
     "query": ("“Source” filter", ""),
     "live": ("“Type” filter", "must be none, live or upcoming"),
+    "duration": ("“Length” filter", "must be short, medium or long"),
+    "shorts": ("“Shorts” filter", "must be exclude or only"),
     "when": ("“Published” filter", "must be hour, today, week or month"),
     "published_after": ("“From” date", A_TIME),
     "published_before": ("“To” date", A_TIME),
@@ -124,6 +137,8 @@ def video_grid(request: HttpRequest) -> HttpResponse:
         "when_choices": WHEN_CHOICES,
         "sort_choices": SORT_CHOICES,
         "live_choices": [("none", "Regular"), ("live", "Live now"), ("upcoming", "Upcoming")],
+        "duration_choices": DURATION_CHOICES,
+        "shorts_choices": SHORTS_CHOICES,
         "source_queries": list(SearchQuery.objects.values_list("text", flat=True)),
         "filtered": any(name != "q" for name, _ in params if name != "sort"),
         "clear_url": with_params([p for p in params if p[0] == "q"]),

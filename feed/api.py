@@ -11,7 +11,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
 from feed import pagination, search
-from feed.filters import VideoFilter
+from feed.filters import DURATION_CHOICES, SHORTS_CHOICES, VideoFilter
 from feed.models import Video, VideoDict, query_texts
 
 # The parameters VideoFilter reads: a request with none of them needs no FilterSet.
@@ -140,6 +140,20 @@ def openapi_document() -> dict[str, Any]:
                 # "": an empty form field (the dashboard's filter form sends one): no filter.
                 {"type": "string", "enum": [c.value for c in Video.Live] + [""]},
                 "Only regular videos, live broadcasts or upcoming ones; empty: all.",
+            ),
+            param(
+                "duration",
+                {"type": "string", "enum": [value for value, _ in DURATION_CHOICES] + [""]},
+                "short: under 4 minutes; medium: 4 to 20 minutes; long: over 20 minutes; empty: "
+                "all. A video whose duration is not known yet (a live stream or premiere, or "
+                "one YouTube has not given details of) is in every bucket.",
+            ),
+            param(
+                "shorts",
+                {"type": "string", "enum": [value for value, _ in SHORTS_CHOICES] + [""]},
+                "exclude: no Shorts; only: only Shorts; empty: all. A Short lasts at most 3 "
+                "minutes or says #shorts in its title or description; a video whose duration "
+                "is not known yet counts as one only if it says so.",
             ),
             param(
                 "published_after",

@@ -6,7 +6,7 @@ import functools
 import math
 import re
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import django_filters
 from django import forms
@@ -15,7 +15,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 
 from feed import search
-from feed.models import SLOTS_PER_SECOND, Video
+from feed.models import SLOTS_PER_SECOND, Video, bucket_sql
+
+DURATION_CHOICES = [
+    ("short", "Under 4 minutes"),
+    ("medium", "4-20 minutes"),
+    ("long", "Over 20 minutes"),
+]
+SHORTS_CHOICES = [("exclude", "Hide Shorts"), ("only", "Only Shorts")]
 
 # A pasted YouTube link finds its video, and so does a bare video id that is one (readers paste
 # both): watch?v=, youtu.be/, shorts/, live/ and embed/ links, with or without scheme and host.
@@ -63,12 +70,26 @@ class VideoFilter(django_filters.FilterSet):
     channel = django_filters.CharFilter(field_name="channel_id", max_length=64)
     query = django_filters.CharFilter(method="filter_query", max_length=200)
     live = django_filters.ChoiceFilter(choices=Video.Live.choices)
+    # Each bucket holds the videos whose length is not known yet too (models.DURATION_BUCKETS),
+    # and "exclude" keeps them unless they say #shorts: no filter hides a video on a guess.
+    duration = django_filters.ChoiceFilter(choices=DURATION_CHOICES, method="filter_duration")
+    shorts = django_filters.ChoiceFilter(choices=SHORTS_CHOICES, method="filter_shorts")
     published_after = django_filters.IsoDateTimeFilter(method=applied_later)
     published_before = django_filters.IsoDateTimeFilter(method=applied_later)
 
     class Meta:
         model = Video
         fields: list[str] = []
+
+    def __init__(self, data: Any = None, *args: Any, sort: str = "newest", **kwargs: Any) -> None:
+        super().__init__(data, *args, **kwargs)
+        self.requested_sort = sort
+
+    @property
+    def sort(self) -> str:
+        """newest, oldest or views (feed.pagination.SORTS): the API passes it in, the grid
+        reads it from its form (dashboard.filters.GridFilter)."""
+        return self.requested_sort
 
     # The form's fields follow from the declared filters alone, so one form class per FilterSet
     # class serves every request (django-filter builds a new one for each instance: a tenth of
@@ -88,6 +109,16 @@ class VideoFilter(django_filters.FilterSet):
             video_id=OuterRef("pk"), searchquery__text=value
         )
         return qs.filter(Exists(links))
+
+    def filter_duration(self, qs: QuerySet[Video], name: str, value: str) -> QuerySet[Video]:
+        # The numbers inline, as in the bucket's partial index: the planner then uses it.
+        return qs.extra(where=[f"feed_video.{bucket_sql(value)}"])
+
+    def filter_shorts(self, qs: QuerySet[Video], name: str, value: str) -> QuerySet[Video]:
+        # As the partial indexes video_shorts_sort and video_not_shorts_sort say it.
+        return qs.extra(
+            where=["feed_video.is_short" if value == "only" else "NOT feed_video.is_short"]
+        )
 
     @functools.cached_property
     def video_id(self) -> str | None:
@@ -117,7 +148,11 @@ class VideoFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet[Video]) -> QuerySet[Video]:
         qs = super().filter_queryset(queryset)
         data = self.form.cleaned_data
-        if self.terms and (data.get("channel") or data.get("live")):
+        if self.terms and self.sort == "views":
+            # Most viewed walks the views index: the full-text index is probed per video (a
+            # rare word is bounded by search.views_candidates first, feed.pagination).
+            self.probing = True
+        elif self.terms and (data.get("channel") or data.get("live")):
             self.probing = search.is_small(qs)
         qs = search.apply(qs, self.terms, probing=self.probing)
         if self.video_id:

@@ -10,16 +10,35 @@ from typing import Protocol
 from django.db import connection, transaction
 
 from feed import checks, clock
-from feed.models import SLOTS_PER_SECOND, SearchQuery, Video
+from feed.models import SLOTS_PER_SECOND, SearchQuery, Video, classify
 
 # One SQL statement per this many distinct publish seconds (two parameters each).
 SECONDS_PER_LOOKUP = 1000
 # pg_advisory_xact_lock key of sort-key allocation (any constant unique to this purpose).
 SORT_KEY_LOCK = 0x5EED_50F7
 # Written on every re-poll; everything else about a video is fixed once it is stored.
-REFRESHED_FIELDS = ["title", "description", "channel_title", "thumbnails", "live", "updated_at"]
+# length and is_short follow from title, description, live and duration (models.classify): every
+# write of one of those writes them too.
+REFRESHED_FIELDS = [
+    "title",
+    "description",
+    "channel_title",
+    "thumbnails",
+    "live",
+    "updated_at",
+    "length",
+    "is_short",
+]
 # Written by every videos.list answer about a video.
-CHECKED_FIELDS = ["duration_seconds", "view_count", "removed_at", "checked_at", "check_due_at"]
+CHECKED_FIELDS = [
+    "duration_seconds",
+    "view_count",
+    "removed_at",
+    "checked_at",
+    "check_due_at",
+    "length",
+    "is_short",
+]
 
 
 class Snippet(Protocol):
@@ -65,13 +84,19 @@ def upsert_videos(
             # (SQLite's IMMEDIATE transactions already serialize writers.)
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SORT_KEY_LOCK])
-        known = set(
-            Video.objects.filter(youtube_id__in=list(by_id)).values_list("youtube_id", flat=True)
+        # The stored duration of each known video: its length and Shorts mark follow from it and
+        # from what search says now (a stream that ended, a title that gained #shorts).
+        durations = dict(
+            Video.objects.filter(youtube_id__in=list(by_id)).values_list(
+                "youtube_id", "duration_seconds"
+            )
         )
+        known = set(durations)
         # YouTube lists newest first; allocating oldest first keeps its order within a second.
         keys = allocate_sort_keys([s.published_at for s in reversed(list(by_id.values()))])
         rows = [
             Video(
+                **classified(s, duration_seconds=durations.get(s.youtube_id)),
                 youtube_id=s.youtube_id,
                 sort_key=key,
                 published_at=s.published_at,
@@ -108,6 +133,16 @@ def upsert_videos(
         new_ids=[i for i in by_id if i not in known],
         updated_ids=[i for i in by_id if i in known],
     )
+
+
+def classified(snippet: Snippet, *, duration_seconds: int | None) -> dict[str, int | bool]:
+    length, is_short = classify(
+        duration_seconds=duration_seconds,
+        live=snippet.live,
+        title=snippet.title,
+        description=snippet.description,
+    )
+    return {"length": length, "is_short": is_short}
 
 
 def allocate_sort_keys(published: Sequence[datetime]) -> list[int]:
@@ -163,7 +198,15 @@ def record_details(details: Mapping[str, Details], *, asked: Sequence[str], now:
     gets its next check (feed.checks.next_check). Returns how many rows were written."""
     videos = list(
         Video.objects.filter(youtube_id__in=list(asked)).only(
-            "pk", "youtube_id", "published_at", "duration_seconds", "view_count", "removed_at"
+            "pk",
+            "youtube_id",
+            "published_at",
+            "duration_seconds",
+            "view_count",
+            "removed_at",
+            "live",
+            "title",
+            "description",
         )
     )
     for video in videos:
@@ -174,6 +217,12 @@ def record_details(details: Mapping[str, Details], *, asked: Sequence[str], now:
             video.duration_seconds = found.duration_seconds
             video.view_count = found.view_count
             video.removed_at = None
+        video.length, video.is_short = classify(
+            duration_seconds=video.duration_seconds,
+            live=video.live,
+            title=video.title,
+            description=video.description,
+        )
         video.checked_at = now
         video.check_due_at = checks.next_check(published_at=video.published_at, now=now)
     return Video.objects.bulk_update(videos, CHECKED_FIELDS)
