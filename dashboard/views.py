@@ -102,9 +102,33 @@ def canonical_params(data: QueryDict) -> list[tuple[str, str]]:
     return params
 
 
-def with_params(params: list[tuple[str, str]], **extra: str | int) -> str:
+def with_params(params: list[tuple[str, str]], *, base: str = "", **extra: str | int) -> str:
+    """A link to the grid (or to `base`, a channel's page) with these parameters."""
+    base = base or reverse("dashboard-grid")
     query = urlencode(params + [(k, str(v)) for k, v in extra.items()])
-    return f"{reverse('dashboard-grid')}?{query}" if query else reverse("dashboard-grid")
+    return f"{base}?{query}" if query else base
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    id: str
+    title: str
+    videos: int  # listed videos, whatever the filters
+
+    @property
+    def url(self) -> str:
+        return reverse("dashboard-channel", args=[self.id])
+
+
+def find_channel(channel_id: str) -> Channel | None:
+    """The channel's name (as its newest video gives it) and how many of its videos are listed;
+    None when none is."""
+    videos = Video.listed().filter(channel_id=channel_id)
+    # Both on the (channel_id, sort_key) index: the newest video, and a count of the range.
+    newest = videos.order_by("-sort_key").values_list("channel_title", flat=True).first()
+    if newest is None:
+        return None
+    return Channel(id=channel_id, title=newest or channel_id, videos=videos.count())
 
 
 def bad_request(
@@ -127,8 +151,41 @@ def base_context() -> dict:
 @require_safe
 @vary_on_headers("HX-Request")
 def video_grid(request: HttpRequest) -> HttpResponse:
+    return grid(request, channel=None)
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def channel_page(request: HttpRequest, channel_id: str) -> HttpResponse:
+    """One channel's videos: the grid, with the same search, filters, sorts and scroll."""
+    # Longer than any stored id, or with a NUL (PostgreSQL refuses one in a query): none stored.
+    valid = len(channel_id) <= CHANNEL_ID_MAX and "\x00" not in channel_id
+    channel = find_channel(channel_id) if valid else None
+    if channel is None:
+        return render(
+            request, "404.html", {**base_context(), "missing_channel": channel_id}, status=404
+        )
+    return grid(request, channel=channel)
+
+
+CHANNEL_ID_MAX = 64  # Video.channel_id's max_length
+
+
+def grid(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
     now = clock.now()
     params = canonical_params(request.GET)
+    base = ""
+    data = request.GET
+    if channel is not None:
+        # The page is the channel filter: the address says it, not a parameter.
+        params = [p for p in params if p[0] != "channel"]
+        base = channel.url
+        data = request.GET.copy()
+        data["channel"] = channel.id
+
+    def link(params: list[tuple[str, str]], **extra: str | int) -> str:
+        return with_params(params, base=base, **extra)
+
     oldest = ("sort", "oldest") in params
     context = {
         **base_context(),
@@ -141,7 +198,9 @@ def video_grid(request: HttpRequest) -> HttpResponse:
         "shorts_choices": SHORTS_CHOICES,
         "source_queries": list(SearchQuery.objects.values_list("text", flat=True)),
         "filtered": any(name != "q" for name, _ in params if name != "sort"),
-        "clear_url": with_params([p for p in params if p[0] == "q"]),
+        "clear_url": link([p for p in params if p[0] == "q"]),
+        "channel": channel,
+        "form_url": base or reverse("dashboard-grid"),
         # The words follow the sort: an oldest-first feed's next page holds newer videos.
         "first": "oldest" if oldest else "newest",
         "later": "newer" if oldest else "older",
@@ -152,7 +211,7 @@ def video_grid(request: HttpRequest) -> HttpResponse:
     except pagination.BadParameter as e:
         return bad_request(request, param=e.param, message=e.message, context=context)
 
-    filterset = GridFilter(request.GET, queryset=Video.listed(), now=now)
+    filterset = GridFilter(data, queryset=Video.listed(), now=now)
     if not filterset.is_valid():
         param, messages = next(iter(filterset.errors.items()))
         return bad_request(request, param=param, message=" ".join(messages), context=context)
@@ -179,8 +238,8 @@ def video_grid(request: HttpRequest) -> HttpResponse:
                 "since": since,
                 "new_count": count,
                 "new_label": f"{BANNER_CAP}+" if count > BANNER_CAP else str(count),
-                "poll_url": with_params(params, since=since, seen=min(count, BANNER_CAP + 1)),
-                "show_url": with_params(params),
+                "poll_url": link(params, since=since, seen=min(count, BANNER_CAP + 1)),
+                "show_url": link(params),
                 "announce_new": count and seen != str(min(count, BANNER_CAP + 1)),
             },
         )
@@ -195,17 +254,17 @@ def video_grid(request: HttpRequest) -> HttpResponse:
     items = cards(page.items, terms=filterset.terms, now=now)
     newest_first = not filterset.oldest_first
     top = page.items[0].sort_key if page.items and cursor is None else 0
-    channel = request.GET.get("channel", "").strip()
+    channel_id = data.get("channel", "").strip()
     context.update(
         {
             "cards": items,
             "cursor": cursor,
-            "next_url": with_params(params, sync_token=page.next_token) if page.next_token else "",
-            "first_url": with_params(params),
+            "next_url": link(params, sync_token=page.next_token) if page.next_token else "",
+            "first_url": link(params),
             # Only the top of a newest-first feed can grow while the reader looks at it.
-            "poll_url": with_params(params, since=top) if newest_first and cursor is None else "",
+            "poll_url": link(params, since=top) if newest_first and cursor is None else "",
             "channel_title": next(
-                (v.channel_title for v in page.items if v.channel_id == channel), channel
+                (v.channel_title for v in page.items if v.channel_id == channel_id), channel_id
             ),
             "searching": bool(filterset.terms or filterset.video_id),
         }
@@ -215,7 +274,7 @@ def video_grid(request: HttpRequest) -> HttpResponse:
             return render(request, "dashboard/_cards.html", context)
         response = render(request, "dashboard/_results.html", {**context, "fragment": True})
         # The address bar shows the search and filters as a reader would type them.
-        return push_url(response, with_params(params))
+        return push_url(response, link(params))
     return render(request, "dashboard/grid.html", context)
 
 

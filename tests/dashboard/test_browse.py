@@ -9,6 +9,7 @@ import pytest
 from dashboard.views import PAGE_SIZE
 from tests.dashboard.test_grid import HTMX, card_ids, get, next_url
 from tests.feed.test_filters import add_timed
+from tests.fixtures.videos import T0
 
 
 @pytest.fixture
@@ -48,3 +49,68 @@ def test_it_explains_a_bad_length_filter_with_a_400_page(client, add_videos, par
     assert response.status_code == 400
     html = response.content.decode()
     assert f"<code>{param}</code>" in html and says in html
+
+
+def channel_videos(add_videos, count: int = 3) -> list:
+    mine = add_videos(count, channel_id="UCchai", channel_title="Chai & Cricket", title="tea time")
+    add_videos(2, channel_id="UCother", channel_title="Other", title="tea too")
+    return mine
+
+
+def test_a_cards_channel_name_links_to_the_channel_page(client, add_videos):
+    channel_videos(add_videos, 1)
+    html = get(client).content.decode()
+    assert '<p class="channel"><a href="/channel/UCchai">Chai &amp; Cricket</a></p>' in html
+
+
+def test_the_channel_page_shows_its_videos_its_name_and_count(client, add_videos):
+    from feed.models import Video
+
+    mine = channel_videos(add_videos, 3)
+    Video.objects.filter(youtube_id=mine[0].youtube_id).update(removed_at=T0)
+    response = get(client, "/channel/UCchai")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert card_ids(response) == [s.youtube_id for s in reversed(mine[1:])]
+    assert '<h1 id="channel-name">Chai &amp; Cricket</h1>' in html
+    assert '<p class="channel-count">2 videos' in html
+    assert "<title>Chai &amp; Cricket · Video feed</title>" in html
+    assert '<h2 id="results-heading"' in html
+    assert 'action="/channel/UCchai"' in html and 'name="channel"' not in html
+
+
+def test_the_channel_page_searches_filters_and_scrolls_within_the_channel(client, add_videos):
+    mine = channel_videos(add_videos, PAGE_SIZE + 2)
+    response = get(client, "/channel/UCchai", params={"q": "tea", "channel": "UCother"}, **HTMX)
+    assert response["HX-Push-Url"] == "/channel/UCchai?q=tea"
+    assert "<title>tea · Chai &amp; Cricket · Video feed</title>" in response.content.decode()
+    newest_first = [s.youtube_id for s in reversed(mine)]
+    assert card_ids(response) == newest_first[:PAGE_SIZE]
+    url = next_url(response)
+    assert url.startswith("/channel/UCchai?q=tea&sync_token=")
+    assert card_ids(get(client, url, **HTMX)) == newest_first[PAGE_SIZE:]
+    clear = get(client, "/channel/UCchai", params={"q": "tea", "live": "none"}).content.decode()
+    assert '<a class="clear" href="/channel/UCchai?q=tea">Clear filters</a>' in clear
+
+
+def test_the_channel_filter_of_the_grid_keeps_working(client, add_videos):
+    mine = channel_videos(add_videos, 2)
+    response = get(client, params={"channel": "UCchai"})
+    assert card_ids(response) == [s.youtube_id for s in reversed(mine)]
+    assert "from Chai &amp; Cricket" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/channel/UCnobody", "/channel/" + "U" * 65, "/channel/UC%00x"])
+def test_an_unknown_channel_is_a_404_page(client, add_videos, path):
+    channel_videos(add_videos, 1)
+    response = get(client, path)
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert html.startswith("<!doctype html>") and "<h1>Channel not found</h1>" in html
+
+
+def test_a_channel_id_with_a_slash_still_has_its_page(client, add_videos):
+    add_videos(1, channel_id="UC/odd id", channel_title="Odd")
+    html = get(client).content.decode()
+    assert 'href="/channel/UC/odd%20id"' in html
+    assert card_ids(get(client, "/channel/UC/odd%20id"))
