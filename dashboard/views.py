@@ -53,9 +53,17 @@ PARAMS_EXPLAINED = {
     "when": ("“Published” filter", "must be hour, today, week or month"),
     "published_after": ("“From” date", A_TIME),
     "published_before": ("“To” date", A_TIME),
-    "sort": ("sort order", "must be newest or oldest"),
+    "sort": ("sort order", "must be newest, oldest or views"),
     "sync_token": ("page link", ""),
     "since": ("live banner's link", ""),
+}
+
+
+# What the first page and the next ones hold, by sort: headings, links and the end say it.
+FIRST_AND_LATER = {
+    "newest": ("newest", "older"),
+    "oldest": ("oldest", "newer"),
+    "views": ("most viewed", "less viewed"),
 }
 
 
@@ -97,8 +105,8 @@ def cards(videos: list[Video], *, terms: list[str], now: datetime) -> list[Card]
 def canonical_params(data: QueryDict) -> list[tuple[str, str]]:
     """The filters a URL should show: known, non-empty, and not the default sort."""
     params = [(name, data[name].strip()) for name in GRID_PARAMS if data.get(name, "").strip()]
-    if data.get("sort") == "oldest":
-        params.append(("sort", "oldest"))
+    if data.get("sort") in ("oldest", "views"):
+        params.append(("sort", data["sort"]))
     return params
 
 
@@ -186,7 +194,7 @@ def grid(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
     def link(params: list[tuple[str, str]], **extra: str | int) -> str:
         return with_params(params, base=base, **extra)
 
-    oldest = ("sort", "oldest") in params
+    sort = dict(params).get("sort", "newest")
     context = {
         **base_context(),
         "params": dict(params),
@@ -202,11 +210,13 @@ def grid(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
         "channel": channel,
         "form_url": base or reverse("dashboard-grid"),
         # The words follow the sort: an oldest-first feed's next page holds newer videos.
-        "first": "oldest" if oldest else "newest",
-        "later": "newer" if oldest else "older",
+        "first": FIRST_AND_LATER[sort][0],
+        "later": FIRST_AND_LATER[sort][1],
     }
     try:
-        cursor = pagination.parse_token(request.GET.get("sync_token"))
+        cursor = pagination.parse_token(
+            request.GET.get("sync_token"), sort=pagination.parse_sort(request.GET.get("sort"))
+        )
         since = parse_since(request.GET.get("since"))
     except pagination.BadParameter as e:
         return bad_request(request, param=e.param, message=e.message, context=context)
@@ -249,10 +259,10 @@ def grid(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
         cursor=cursor,
         limit=shown_limit(request.GET.get("shown", "")) if cursor is None else PAGE_SIZE,
         column=filterset.order_column,
-        oldest_first=filterset.oldest_first,
+        sort=filterset.sort_order,
     )
     items = cards(page.items, terms=filterset.terms, now=now)
-    newest_first = not filterset.oldest_first
+    newest_first = filterset.sort_order == "newest"
     top = page.items[0].sort_key if page.items and cursor is None else 0
     channel_id = data.get("channel", "").strip()
     context.update(

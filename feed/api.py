@@ -38,7 +38,8 @@ def videos(request: HttpRequest) -> JsonResponse:
             f"at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} parameters are accepted",
         )
     try:
-        cursor = pagination.parse_token(request.GET.get("sync_token"))
+        sort = pagination.parse_sort(request.GET.get("sort"))
+        cursor = pagination.parse_token(request.GET.get("sync_token"), sort=sort)
         limit = pagination.parse_limit(request.GET.get("limit"))
     except pagination.BadParameter as e:
         return error(e.param, e.message)
@@ -52,13 +53,13 @@ def videos(request: HttpRequest) -> JsonResponse:
         # than the query itself.
         column = search.order_column(searching=False)
     else:
-        filterset = VideoFilter(request.GET, queryset=qs)
+        filterset = VideoFilter(request.GET, queryset=qs, sort=sort)
         if not filterset.is_valid():
             param, messages = next(iter(filterset.errors.items()))
             return error(param, " ".join(messages))
         qs, column = filterset.qs, filterset.order_column
 
-    page = pagination.fetch_page(qs, cursor=cursor, limit=limit, column=column)
+    page = pagination.fetch_page(qs, cursor=cursor, limit=limit, column=column, sort=sort)
     texts = query_texts(page.items)
     return JsonResponse(
         {
@@ -115,9 +116,23 @@ def openapi_document() -> dict[str, Any]:
             ),
             param(
                 "sync_token",
-                {"type": "integer", "minimum": 0, "maximum": pagination.MAX_TOKEN},
-                "The sync_token of the previous response: the next, older page. Absent or 0: "
-                "the latest videos.",
+                {
+                    "anyOf": [
+                        {"type": "integer", "minimum": 0, "maximum": pagination.MAX_TOKEN},
+                        {"type": "string", "pattern": "^" + pagination.VIEWS_TOKEN.pattern + "$"},
+                    ]
+                },
+                "The sync_token of the previous response: the next page (older videos, newer "
+                "ones with sort=oldest, less viewed ones with sort=views). Absent or 0: the "
+                "first page. Sorted by views it is a string, views_sortkey.",
+            ),
+            param(
+                "sort",
+                {"type": "string", "enum": [*pagination.SORTS, ""]},
+                "newest (the default) or oldest first, or views: most viewed first (a hidden or "
+                "unknown count last), ties newest first. A page sorted by views is exact for "
+                "counts that do not change between requests; a video whose count grows past the "
+                "last one read is not shown on that walk.",
             ),
             param(
                 "limit",
@@ -243,9 +258,10 @@ def openapi_document() -> dict[str, Any]:
                             "items": {"$ref": "#/components/schemas/Video"},
                         },
                         "sync_token": {
-                            **nullable_int,
-                            "description": "Pass as sync_token for the next, older page; "
-                            "null when there is nothing older.",
+                            "type": ["integer", "string", "null"],
+                            "description": "Pass as sync_token (with the same sort and filters) "
+                            "for the next page; null when there is nothing further. A string "
+                            "when sorted by views.",
                         },
                     },
                 },

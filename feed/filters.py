@@ -86,7 +86,7 @@ class VideoFilter(django_filters.FilterSet):
         self.requested_sort = sort
 
     @property
-    def sort(self) -> str:
+    def sort_order(self) -> str:
         """newest, oldest or views (feed.pagination.SORTS): the API passes it in, the grid
         reads it from its form (dashboard.filters.GridFilter)."""
         return self.requested_sort
@@ -148,10 +148,10 @@ class VideoFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet[Video]) -> QuerySet[Video]:
         qs = super().filter_queryset(queryset)
         data = self.form.cleaned_data
-        if self.terms and self.sort == "views":
-            # Most viewed walks the views index: the full-text index is probed per video (a
-            # rare word is bounded by search.views_candidates first, feed.pagination).
-            self.probing = True
+        if self.terms and self.sort_order == "views":
+            # Most viewed walks the views index and probes the full-text index per video, unless
+            # the search matches few enough videos to sort them all (search.few_matches).
+            self.probing = not search.few_matches(self.terms)
         elif self.terms and (data.get("channel") or data.get("live")):
             self.probing = search.is_small(qs)
         qs = search.apply(qs, self.terms, probing=self.probing)

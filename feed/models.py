@@ -272,6 +272,14 @@ class Video(models.Model):
             ),
             # "Most viewed": a hidden or unknown count sorts as -1, below every known one.
             models.Index(VIEWS_SQL_EXPRESSION, models.F("sort_key"), name="video_views_sort"),
+            # ... and a channel's page sorted by views (its "Popular" tab), which walking the
+            # index above would answer by reading past every other channel's videos.
+            models.Index(
+                models.F("channel_id"),
+                VIEWS_SQL_EXPRESSION,
+                models.F("sort_key"),
+                name="video_channel_views",
+            ),
         ]
 
     def __str__(self) -> str:

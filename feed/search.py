@@ -137,6 +137,31 @@ def is_small(qs: QuerySet) -> bool:
     return qs.order_by()[: PROBE_AT_MOST + 1].count() <= PROBE_AT_MOST
 
 
+# Sorted by views, a search on SQLite with at most this many matches sorts them all; with more,
+# it walks the views index and probes the full-text index per video (see few_matches).
+VIEWS_SORT_AT_MOST = 20_000
+
+
+def few_matches(terms: list[str]) -> bool:
+    """Whether a search for `terms` matches at most VIEWS_SORT_AT_MOST videos (SQLite only).
+
+    Most viewed first, a search is answered one of two ways, and each is slow where the other is
+    fast: walking the views index and probing the full-text index per video costs about
+    20-250 us a probe and reads 1/share of the videos to fill a page (a rare word: all of them),
+    while fetching every match and sorting costs about 2 us a match (a common word: a lot).
+    The count stops at the bound, so it costs at most that many index entries.
+    """
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+            " LIMIT %s)",
+            [sqlite_match(terms), VIEWS_SORT_AT_MOST + 1],
+        )
+        return cursor.fetchone()[0] <= VIEWS_SORT_AT_MOST
+
+
 def order_column(*, searching: bool, probing: bool = False) -> str:
     """The column the feed is ordered and paged by: the FTS rowid when walking the index."""
     if searching and not probing and connection.vendor == "sqlite":

@@ -127,4 +127,18 @@ class Migration(migrations.Migration):
                 name="video_views_sort",
             ),
         ),
+        migrations.AddIndex(
+            model_name="video",
+            index=models.Index(
+                models.F("channel_id"),
+                models.Func(
+                    models.F("view_count"),
+                    models.Value(-1),
+                    function="COALESCE",
+                    output_field=models.BigIntegerField(),
+                ),
+                models.F("sort_key"),
+                name="video_channel_views",
+            ),
+        ),
     ]

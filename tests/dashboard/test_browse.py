@@ -114,3 +114,31 @@ def test_a_channel_id_with_a_slash_still_has_its_page(client, add_videos):
     html = get(client).content.decode()
     assert 'href="/channel/UC/odd%20id"' in html
     assert card_ids(get(client, "/channel/UC/odd%20id"))
+
+
+def test_most_viewed_pages_with_its_own_cursor_and_says_so(client, add_videos):
+    from tests.feed.test_sort_by_views import set_views
+
+    snippets = add_videos(PAGE_SIZE + 2)
+    set_views({s.youtube_id: i * 10 for i, s in enumerate(snippets)})
+    response = get(client, params={"sort": "views"})
+    html = response.content.decode()
+    most_viewed = [s.youtube_id for s in reversed(snippets)]
+    assert card_ids(response) == most_viewed[:PAGE_SIZE]
+    assert ">Most viewed videos</h1>" in html
+    assert '<option value="views" selected>Most viewed</option>' in html
+    assert 'id="banner"' not in html  # new videos do not arrive at the top of this order
+    url = next_url(response)
+    assert "sort=views" in url and "sync_token=20_" in url
+    rest = get(client, url)
+    assert card_ids(rest) == most_viewed[PAGE_SIZE:]
+    html = rest.content.decode()
+    assert ">Less viewed videos</h1>" in html and "Back to the most viewed" in html
+    assert "no less viewed videos" in html
+
+
+def test_a_cursor_of_another_sort_is_a_400_page(client, add_videos):
+    add_videos(1)
+    response = get(client, params={"sort": "views", "sync_token": "1764000000000000"})
+    assert response.status_code == 400
+    assert "<code>sync_token</code>" in response.content.decode()
