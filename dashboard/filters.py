@@ -17,7 +17,12 @@ WHEN_CHOICES = [
     ("week", "This week"),
     ("month", "This month"),
 ]
-SORT_CHOICES = [("newest", "Newest first"), ("oldest", "Oldest first"), ("views", "Most viewed")]
+SORT_CHOICES = [
+    ("newest", "Newest first"),
+    ("oldest", "Oldest first"),
+    ("views", "Most viewed"),
+    ("relevance", "Best match"),
+]
 DATE_ONLY_LENGTH = len("2026-11-28")
 
 

@@ -53,7 +53,7 @@ PARAMS_EXPLAINED = {
     "when": ("“Published” filter", "must be hour, today, week or month"),
     "published_after": ("“From” date", A_TIME),
     "published_before": ("“To” date", A_TIME),
-    "sort": ("sort order", "must be newest, oldest or views"),
+    "sort": ("sort order", "must be newest, oldest, views or relevance"),
     "sync_token": ("page link", ""),
     "since": ("live banner's link", ""),
 }
@@ -64,6 +64,7 @@ FIRST_AND_LATER = {
     "newest": ("newest", "older"),
     "oldest": ("oldest", "newer"),
     "views": ("most viewed", "less viewed"),
+    "relevance": ("best matching", "less relevant"),
 }
 
 
@@ -105,7 +106,7 @@ def cards(videos: list[Video], *, terms: list[str], now: datetime) -> list[Card]
 def canonical_params(data: QueryDict) -> list[tuple[str, str]]:
     """The filters a URL should show: known, non-empty, and not the default sort."""
     params = [(name, data[name].strip()) for name in GRID_PARAMS if data.get(name, "").strip()]
-    if data.get("sort") in ("oldest", "views"):
+    if data.get("sort") in ("oldest", "views", "relevance"):
         params.append(("sort", data["sort"]))
     return params
 
@@ -226,6 +227,11 @@ def grid(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
         param, messages = next(iter(filterset.errors.items()))
         return bad_request(request, param=param, message=" ".join(messages), context=context)
 
+    if message := filterset.sort_error():
+        return bad_request(
+            request, param="sort", message=message, explained=message, context=context
+        )
+
     data = filterset.form.cleaned_data
     after, before = data.get("published_after"), data.get("published_before")
     if after is not None and before is not None and after > before:
@@ -260,6 +266,7 @@ def grid(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
         limit=shown_limit(request.GET.get("shown", "")) if cursor is None else PAGE_SIZE,
         column=filterset.order_column,
         sort=filterset.sort_order,
+        terms=filterset.terms,
     )
     items = cards(page.items, terms=filterset.terms, now=now)
     newest_first = filterset.sort_order == "newest"

@@ -48,6 +48,9 @@ def videos(request: HttpRequest) -> JsonResponse:
     qs = Video.listed().defer(
         "first_seen_at", "updated_at", "removed_at", "checked_at", "check_due_at"
     )
+    terms: list[str] = []
+    if sort == "relevance" and "q" not in request.GET:
+        return error("sort", "relevance ranks a search: give words to search for in q")
     if FILTERS.isdisjoint(request.GET.keys()):
         # The plain feed, most reads: building and validating a FilterSet would cost more
         # than the query itself.
@@ -57,9 +60,13 @@ def videos(request: HttpRequest) -> JsonResponse:
         if not filterset.is_valid():
             param, messages = next(iter(filterset.errors.items()))
             return error(param, " ".join(messages))
-        qs, column = filterset.qs, filterset.order_column
+        if message := filterset.sort_error():
+            return error("sort", message)
+        qs, column, terms = filterset.qs, filterset.order_column, filterset.terms
 
-    page = pagination.fetch_page(qs, cursor=cursor, limit=limit, column=column, sort=sort)
+    page = pagination.fetch_page(
+        qs, cursor=cursor, limit=limit, column=column, sort=sort, terms=terms
+    )
     texts = query_texts(page.items)
     return JsonResponse(
         {
@@ -120,19 +127,26 @@ def openapi_document() -> dict[str, Any]:
                     "anyOf": [
                         {"type": "integer", "minimum": 0, "maximum": pagination.MAX_TOKEN},
                         {"type": "string", "pattern": "^" + pagination.VIEWS_TOKEN.pattern + "$"},
+                        {
+                            "type": "string",
+                            "pattern": "^" + pagination.RELEVANCE_TOKEN.pattern + "$",
+                        },
                     ]
                 },
                 "The sync_token of the previous response: the next page (older videos, newer "
                 "ones with sort=oldest, less viewed ones with sort=views). Absent or 0: the "
-                "first page. Sorted by views it is a string, views_sortkey.",
+                "first page. Sorted by views it is a string, views_sortkey; by relevance, "
+                "topkey_shown.",
             ),
             param(
                 "sort",
                 {"type": "string", "enum": [*pagination.SORTS, ""]},
-                "newest (the default) or oldest first, or views: most viewed first (a hidden or "
-                "unknown count last), ties newest first. A page sorted by views is exact for "
-                "counts that do not change between requests; a video whose count grows past the "
-                "last one read is not shown on that walk.",
+                "newest (the default) or oldest first; views: most viewed first (a hidden or "
+                "unknown count last), ties newest first; relevance (only with q): best match "
+                f"first among the newest {search.RELEVANCE_CANDIDATES} matches (bm25 on SQLite, "
+                "ts_rank on PostgreSQL; a title match counts more). A page sorted by views is "
+                "exact for counts that do not change between requests; a video whose count "
+                "grows past the last one read is not shown on that walk.",
             ),
             param(
                 "limit",

@@ -87,8 +87,8 @@ class VideoFilter(django_filters.FilterSet):
 
     @property
     def sort_order(self) -> str:
-        """newest, oldest or views (feed.pagination.SORTS): the API passes it in, the grid
-        reads it from its form (dashboard.filters.GridFilter)."""
+        """newest, oldest, views or relevance (feed.pagination.SORTS): the API passes it in,
+        the grid reads it from its form (dashboard.filters.GridFilter)."""
         return self.requested_sort
 
     # The form's fields follow from the declared filters alone, so one form class per FilterSet
@@ -119,6 +119,12 @@ class VideoFilter(django_filters.FilterSet):
         return qs.extra(
             where=["feed_video.is_short" if value == "only" else "NOT feed_video.is_short"]
         )
+
+    def sort_error(self) -> str | None:
+        """Why the sort cannot apply (a 400 naming `sort`), or None."""
+        if self.sort_order == "relevance" and not self.terms:
+            return "relevance ranks a search: give words to search for in q"
+        return None
 
     @functools.cached_property
     def video_id(self) -> str | None:
@@ -152,6 +158,9 @@ class VideoFilter(django_filters.FilterSet):
             # Most viewed walks the views index and probes the full-text index per video, unless
             # the search matches few enough videos to sort them all (search.few_matches).
             self.probing = not search.few_matches(self.terms)
+        elif self.terms and self.sort_order == "relevance":
+            # Scoring needs the full-text index in the query itself (bm25), not probed.
+            self.probing = False
         elif self.terms and (data.get("channel") or data.get("live")):
             self.probing = search.is_small(qs)
         qs = search.apply(qs, self.terms, probing=self.probing)

@@ -137,6 +137,40 @@ def is_small(qs: QuerySet) -> bool:
     return qs.order_by()[: PROBE_AT_MOST + 1].count() <= PROBE_AT_MOST
 
 
+# "Best match" ranks the newest this-many matches of a search (with its filters), not all of
+# them: a common word matches half a million videos at 1M, and scoring all of them on every page
+# would cost what reading them all does.
+RELEVANCE_CANDIDATES = 1000
+# A match in the title counts this many times one in the description.
+TITLE_WEIGHT = 3.0
+
+
+def relevance_score(terms: list[str]) -> tuple[str, list[str], bool]:
+    """SQL scoring a search's match, its parameters, and whether a higher score is better.
+
+    SQLite: FTS5's bm25() with the title column weighted (lower is better), valid only in a
+    query that MATCHes the full-text table (not while probing). PostgreSQL: ts_rank() over the
+    stored tsvector of title and description (normalization 1: divided by 1 + the log of the
+    text's length), times TITLE_WEIGHT when the title alone matches: the stored vector does not
+    say which column a word came from (migration 0002), so the title's is made for the
+    candidates only.
+    """
+    if connection.vendor == "sqlite":
+        return f"bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)", [], False
+    query = postgres_tsquery_sql(len(terms))
+    title = "to_tsvector('simple', translate(feed_unaccent(feed_video.title), %s, %s))"
+    sql = (
+        f"ts_rank(feed_video.search, {query}, 1)"
+        f" * (CASE WHEN {title} @@ {query} THEN {TITLE_WEIGHT} ELSE 1 END)"
+    )
+    punctuation = PG_INDEXED_PUNCTUATION
+    return sql, [*terms, punctuation, " " * len(punctuation), *terms], True
+
+
+# What the stored tsvector turns into spaces before it splits words (migration 0002).
+PG_INDEXED_PUNCTUATION = "<>&/.@:_-+='\""
+
+
 # Sorted by views, a search on SQLite with at most this many matches sorts them all; with more,
 # it walks the views index and probes the full-text index per video (see few_matches).
 VIEWS_SORT_AT_MOST = 20_000

@@ -9,7 +9,7 @@ import pytest
 from dashboard.views import PAGE_SIZE
 from tests.dashboard.test_grid import HTMX, card_ids, get, next_url
 from tests.feed.test_filters import add_timed
-from tests.fixtures.videos import T0
+from tests.fixtures.videos import T0, FakeSnippet
 
 
 @pytest.fixture
@@ -142,3 +142,27 @@ def test_a_cursor_of_another_sort_is_a_400_page(client, add_videos):
     response = get(client, params={"sort": "views", "sync_token": "1764000000000000"})
     assert response.status_code == 400
     assert "<code>sync_token</code>" in response.content.decode()
+
+
+def test_best_match_ranks_a_search_and_pages_within_its_candidates(client, add_videos):
+    from feed.models import Video
+
+    add_videos(PAGE_SIZE + 3, title="tea time at the station with friends")
+    add_videos(FakeSnippet(youtube_id="besttea0001", title="tea", published_at=T0))
+    response = get(client, params={"q": "tea", "sort": "relevance"})
+    html = response.content.decode()
+    assert card_ids(response)[0] == "besttea0001"
+    assert '<option value="relevance" selected>Best match</option>' in html
+    url = next_url(response)
+    assert "sort=relevance" in url
+    rest = card_ids(get(client, url, **HTMX))
+    assert len(card_ids(response)) + len(rest) == Video.objects.count()
+    assert not set(rest) & set(card_ids(response))
+
+
+def test_best_match_without_a_search_is_a_400_page_that_says_why(client, add_videos):
+    add_videos(1)
+    response = get(client, params={"sort": "relevance"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "<code>sort</code>" in html and "relevance ranks a search" in html

@@ -126,6 +126,20 @@ HOSTILE_INPUTS: tuple[Hostile, ...] = (
     Hostile("views-token-negative", (("sort", "views"), ("sync_token", "-5_12")), 400),
     Hostile("views-token-max", (("sort", "views"), ("sync_token", f"-1_{2**63 - 1}")), 200),
     Hostile("views-token-unsorted", (("sync_token", "12_34"),), 400),
+    _one("relevance-without-q", "sort", "relevance", 400),
+    Hostile(
+        "relevance-link-q", (("sort", "relevance"), ("q", "https://youtu.be/abcdefghijk")), 400
+    ),
+    Hostile(
+        "relevance-deep-offset",
+        (("sort", "relevance"), ("q", "tea"), ("sync_token", f"{2**63 - 1}_9999")),
+        200,
+    ),
+    Hostile(
+        "relevance-views-token",
+        (("sort", "relevance"), ("q", "tea"), ("sync_token", "-1_5")),
+        400,
+    ),
     _one("channel-long", "channel", "UC" + "x" * 500, 400),
     _one("channel-sql", "channel", "x' OR 1=1 --", 200),
     _one("query-long", "query", "q" * 500, 400),

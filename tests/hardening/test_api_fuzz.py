@@ -89,7 +89,9 @@ def cursor_fits_sort(query: dict) -> bool:
     token, sort = query.get("sync_token"), query.get("sort")
     if token is None or str(token) == "0":
         return True
-    return ("_" in str(token)) == (sort == "views")
+    return ("_" in str(token)) == (sort in ("views", "relevance")) and (
+        sort != "relevance" or bool(query.get("q"))
+    )
 
 
 def check_error_body(response) -> None:
