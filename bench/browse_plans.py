@@ -67,6 +67,12 @@ def cases() -> dict[str, str]:
         "sort=views + q=zürich (rare)": API + urlencode({"sort": "views", "q": "zürich"}),
         "sort=views + channel": API + urlencode({"sort": "views", "channel": channel}),
         "sort=views + week": API + urlencode({"sort": "views", "published_after": "2026-11-21"}),
+        "sort=relevance + q=football (common)": API
+        + urlencode({"sort": "relevance", "q": "football"}),
+        "sort=relevance + q=football, page 10": API
+        + urlencode({"sort": "relevance", "q": "football", "sync_token": f"{deep}_180"}),
+        "sort=relevance + q=tea ho": API + urlencode({"sort": "relevance", "q": "tea ho"}),
+        "sort=relevance + q=zürich (rare)": API + urlencode({"sort": "relevance", "q": "zürich"}),
         "channel page": f"/channel/{channel}",
         "channel page, most viewed": f"/channel/{channel}?sort=views",
     }

@@ -252,6 +252,8 @@ def cases(url: str, size: int) -> dict[str, dict[str, Any]]:
         "most viewed + football": api({"sort": "views", "q": "football"}, None),
         f"most viewed + {rare}": api({"sort": "views", "q": rare}, None),
         "most viewed + channel": api({"sort": "views", "channel": channel}, None),
+        "best match + football": api({"sort": "relevance", "q": "football"}, None),
+        f"best match + {rare}": api({"sort": "relevance", "q": rare}, None),
         "channel page": {"path": f"/channel/{channel}", "kind": "dashboard"},
         "channel page, most viewed": {
             "path": f"/channel/{channel}?sort=views",

@@ -149,3 +149,19 @@ def test_an_unknown_channel_is_the_404_page_and_axe_finds_nothing(
     assert response.status == 404
     expect(page.locator("main h1")).to_have_text("Channel not found")
     assert axe_violations(page) == []
+
+
+def test_best_match_ranks_a_search_from_the_keyboard(
+    page: Page,
+    live_server,
+    lively,  # noqa: F811
+):
+    page.goto(live_server.url)
+    page.locator("#q").focus()
+    swapped_after(page, lambda: page.keyboard.type("tea"))
+    newest_first = card_ids(page)
+    choose_by_keyboard(page, "sort", "Best match")
+    expect(page).to_have_url(re.compile(r"/\?q=tea&sort=relevance$"))
+    expect(page.locator("#results-heading")).to_have_text("Videos matching “tea”")
+    assert sorted(card_ids(page)) == sorted(newest_first)
+    assert axe_violations(page) == []
