@@ -354,7 +354,9 @@ def api_page(request: HttpRequest) -> HttpResponse:
 
 def schema_text(schema: dict) -> str:
     """integer, 1 to 100; string, one of none, live, upcoming; ..."""
-    kind = schema.get("type", "string")
+    kind = schema.get("type") or " or ".join(
+        dict.fromkeys(part.get("type", "string") for part in schema.get("anyOf", [{}]))
+    )
     if "enum" in schema:
         return f"{kind}, one of {', '.join(str(v) for v in schema['enum'])}"
     if "minimum" in schema or "maximum" in schema:

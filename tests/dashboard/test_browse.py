@@ -166,3 +166,11 @@ def test_best_match_without_a_search_is_a_400_page_that_says_why(client, add_vid
     assert response.status_code == 400
     html = response.content.decode()
     assert "<code>sort</code>" in html and "relevance ranks a search" in html
+
+
+def test_the_api_page_lists_the_new_parameters_and_both_cursor_shapes(client, db):
+    text = client.get("/api").content.decode()
+    for name in ("duration", "shorts", "sort"):
+        assert f"<code>{name}</code>" in text
+    assert "string, one of short, medium, long" in text
+    assert "integer or string" in text  # sync_token: an integer, or a string when sorted
