@@ -267,6 +267,7 @@ def grid(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
         column=filterset.order_column,
         sort=filterset.sort_order,
         terms=filterset.terms,
+        rank_all=filterset.rank_all,
     )
     items = cards(page.items, terms=filterset.terms, now=now)
     newest_first = filterset.sort_order == "newest"

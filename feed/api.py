@@ -49,6 +49,7 @@ def videos(request: HttpRequest) -> JsonResponse:
         "first_seen_at", "updated_at", "removed_at", "checked_at", "check_due_at"
     )
     terms: list[str] = []
+    rank_all = False
     if sort == "relevance" and "q" not in request.GET:
         return error("sort", "relevance ranks a search: give words to search for in q")
     if FILTERS.isdisjoint(request.GET.keys()):
@@ -63,9 +64,10 @@ def videos(request: HttpRequest) -> JsonResponse:
         if message := filterset.sort_error():
             return error("sort", message)
         qs, column, terms = filterset.qs, filterset.order_column, filterset.terms
+        rank_all = filterset.rank_all
 
     page = pagination.fetch_page(
-        qs, cursor=cursor, limit=limit, column=column, sort=sort, terms=terms
+        qs, cursor=cursor, limit=limit, column=column, sort=sort, terms=terms, rank_all=rank_all
     )
     texts = query_texts(page.items)
     return JsonResponse(

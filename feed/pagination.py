@@ -88,6 +88,7 @@ def fetch_page(
     oldest_first: bool = False,
     sort: str = "newest",
     terms: list[str] | None = None,
+    rank_all: bool = False,
 ) -> Page:
     """One page of the videos after `cursor` (a sort key) in feed order: newest first, or
     oldest first, or most viewed (`sort`). `column` holds the sort key in the query
@@ -97,7 +98,7 @@ def fetch_page(
     `next_token=None` without a COUNT.
     """
     if sort == "views":
-        return fetch_views_page(qs, cursor=cursor, limit=limit, column=column)
+        return fetch_views_page(qs, cursor=cursor, limit=limit, column=column, rank_all=rank_all)
     if sort == "relevance":
         return fetch_relevance_page(qs, cursor=cursor, limit=limit, column=column, terms=terms)
     oldest_first = oldest_first or sort == "oldest"
@@ -110,7 +111,12 @@ def fetch_page(
 
 
 def fetch_views_page(
-    qs: QuerySet[Video], *, cursor: int | tuple[int, int] | None, limit: int, column: str
+    qs: QuerySet[Video],
+    *,
+    cursor: int | tuple[int, int] | None,
+    limit: int,
+    column: str,
+    rank_all: bool = False,
 ) -> Page:
     """Most viewed first, ties (and hidden counts, as -1, last) newest first: a keyset page on
     the index video_views_sort ((views, sort_key); video_channel_views within a channel).
@@ -119,16 +125,20 @@ def fetch_views_page(
     is exact for counts that do not move. A count that grows past the cursor between requests
     moves its video into the part already read: that scroll does not show it. A video already
     shown comes again only if its count falls below the cursor's (YouTube rarely lowers one).
+
+    `rank_all`: the filters leave few videos (a short date range): sort them all instead, with
+    an expression no index matches, so that neither engine walks the views index.
     """
+    views_sql = f"({VIEWS_SQL} + 0)" if rank_all else VIEWS_SQL
     if isinstance(cursor, tuple):
         views, key = cursor
         # The first term is a range on the index's leading expression; the second the exact
         # tie-break (a row value comparison is not served by an expression index on SQLite).
         qs = qs.extra(
-            where=[f"{VIEWS_SQL} <= %s AND ({VIEWS_SQL} < %s OR {column} < %s)"],
+            where=[f"{views_sql} <= %s AND ({views_sql} < %s OR {column} < %s)"],
             params=[views, views, key],
         )
-    ordered = qs.extra(select={"views_rank": VIEWS_SQL}, order_by=["-views_rank", f"-{column}"])
+    ordered = qs.extra(select={"views_rank": views_sql}, order_by=["-views_rank", f"-{column}"])
     rows = list(ordered[: limit + 1])
     if len(rows) > limit:
         last = rows[limit - 1]

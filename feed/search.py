@@ -174,6 +174,10 @@ PG_INDEXED_PUNCTUATION = "<>&/.@:_-+='\""
 # Sorted by views, a search on SQLite with at most this many matches sorts them all; with more,
 # it walks the views index and probes the full-text index per video (see few_matches).
 VIEWS_SORT_AT_MOST = 20_000
+# A date range of at most this many videos is sorted by views rather than found by walking the
+# views index (feed.filters): that walk checks the range on the index alone, about 0.5 us an
+# entry, so the two cost the same near sqrt(5 x videos) matches: 2,000 at 1M.
+VIEWS_RANGE_SORT_AT_MOST = 2_000
 
 
 def few_matches(terms: list[str]) -> bool:

@@ -144,3 +144,17 @@ def test_a_views_page_walks_an_index_and_sorts_nothing(client, add_videos, param
         cursor.execute("EXPLAIN QUERY PLAN " + captured.captured_queries[0]["sql"])
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "_views" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_short_date_range_is_sorted_whole_and_pages_exactly_the_same(
+    client, add_videos, monkeypatch
+):
+    from feed import search
+
+    add_timed(add_videos, {f"ranged{i:05d}": 600 for i in range(12)})
+    set_views({f"ranged{i:05d}": (i * 37) % 5 for i in range(12)})
+    params = {"sort": "views", "published_after": "2026-11-28T12:00:03Z", "limit": 2}
+    sorted_whole = walk(client, **params)
+    monkeypatch.setattr(search, "VIEWS_RANGE_SORT_AT_MOST", 3)  # now: walk the views index
+    assert walk(client, **params) == sorted_whole
+    assert len(sorted_whole) == 9
