@@ -164,6 +164,10 @@ class VideoFilter(django_filters.FilterSet):
         elif self.terms and (data.get("channel") or data.get("live")):
             self.probing = search.is_small(qs)
         qs = search.apply(qs, self.terms, probing=self.probing)
+        if data.get("shorts") == "only" and data.get("duration") in ("medium", "long"):
+            # Implied by the two filters (a Short by duration is under 4 minutes), and said so
+            # that the planner uses the small partial index video_tagged_shorts_sort.
+            qs = qs.extra(where=["NOT (feed_video.length = 1)"])
         if self.video_id:
             qs = qs.filter(youtube_id=self.video_id)
         # The sort key starts with the publish second, so a date range is a sort-key range:

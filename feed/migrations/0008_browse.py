@@ -141,4 +141,12 @@ class Migration(migrations.Migration):
                 name="video_channel_views",
             ),
         ),
+        migrations.AddIndex(
+            model_name="video",
+            index=models.Index(
+                condition=models.Q(("is_short", True), models.Q(("length", 1), _negated=True)),
+                fields=["sort_key"],
+                name="video_tagged_shorts_sort",
+            ),
+        ),
     ]

@@ -88,6 +88,26 @@ def test_it_tells_shorts_by_the_shorts_tag_even_before_the_duration_is_known(cli
     assert ids(api_get(client, shorts="exclude")) == ["plainvideo1"]
 
 
+def test_only_shorts_of_a_longer_bucket_are_the_tagged_ones(client, add_videos):
+    add_timed(add_videos, {"shortbytime": 100, "plainlong01": 1500})
+    add_videos(
+        FakeSnippet(youtube_id="taggedlong1", title="#shorts compilation"),
+        FakeSnippet(youtube_id="taggednodur", title="no details yet #shorts"),
+    )
+    store.record_details(
+        {"taggedlong1": Details(1500)}, asked=["taggedlong1"], now=T0 + timedelta(hours=1)
+    )
+    assert set(ids(api_get(client, shorts="only", duration="long"))) == {
+        "taggedlong1",
+        "taggednodur",
+    }
+    assert ids(api_get(client, shorts="only", duration="medium")) == ["taggednodur"]
+    assert set(ids(api_get(client, shorts="only", duration="short"))) == {
+        "shortbytime",
+        "taggednodur",
+    }
+
+
 def test_it_classifies_again_when_the_details_or_the_title_change(client, add_videos):
     add_timed(add_videos, {"growingshrt": None})
     assert ids(api_get(client, shorts="only")) == []
@@ -148,6 +168,7 @@ def test_an_empty_value_applies_no_filter(client, catalogue):
         ({"duration": "long", "sync_token": "1764000000000000"}, "video_long_sort"),
         ({"shorts": "only"}, "video_shorts_sort"),
         ({"shorts": "exclude"}, "video_not_shorts_sort"),
+        ({"shorts": "only", "duration": "long"}, "video_tagged_shorts_sort"),
     ],
 )
 def test_a_filtered_page_walks_the_filters_partial_index(client, catalogue, params, index):
