@@ -288,6 +288,14 @@ class Video(models.Model):
                 models.F("sort_key"),
                 name="video_channel_views",
             ),
+            # ... and one live state sorted by views: upcoming videos have no count yet, so
+            # they sit at the very end of video_views_sort (-1): 120 ms to reach them at 1M.
+            models.Index(
+                models.F("live"),
+                VIEWS_SQL_EXPRESSION,
+                models.F("sort_key"),
+                name="video_live_views",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -149,4 +149,18 @@ class Migration(migrations.Migration):
                 name="video_tagged_shorts_sort",
             ),
         ),
+        migrations.AddIndex(
+            model_name="video",
+            index=models.Index(
+                models.F("live"),
+                models.Func(
+                    models.F("view_count"),
+                    models.Value(-1),
+                    function="COALESCE",
+                    output_field=models.BigIntegerField(),
+                ),
+                models.F("sort_key"),
+                name="video_live_views",
+            ),
+        ),
     ]

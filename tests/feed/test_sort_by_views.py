@@ -158,3 +158,20 @@ def test_a_short_date_range_is_sorted_whole_and_pages_exactly_the_same(
     monkeypatch.setattr(search, "VIEWS_RANGE_SORT_AT_MOST", 3)  # now: walk the views index
     assert walk(client, **params) == sorted_whole
     assert len(sorted_whole) == 9
+
+
+def test_most_viewed_of_one_live_state_walks_its_own_index(client, add_videos):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's plan depends on statistics; make bench reads it at 1M")
+    add_timed(add_videos, {f"premiere{i:03d}": None for i in range(5)}, live="upcoming")
+    add_timed(add_videos, {f"regular{i:04d}": 600 for i in range(5)})
+    with CaptureQueriesContext(connection) as captured:
+        payload = api_get(client, sort="views", live="upcoming")
+    assert {v["id"] for v in payload["videos"]} == {f"premiere{i:03d}" for i in range(5)}
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + captured.captured_queries[-2]["sql"])
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "video_live_views" in plan and "TEMP B-TREE" not in plan, plan
