@@ -223,8 +223,15 @@ def cases(url: str, size: int) -> dict[str, dict[str, Any]]:
     since = scalar(
         url, "SELECT id FROM feed_change ORDER BY id LIMIT 1 OFFSET ?", (int(size * 0.9),)
     )
+    # The most-viewed walk's cursor at 90% (issue 14): "<views>_<sort key>".
+    deep_views = scalar(
+        url,
+        "SELECT COALESCE(view_count, -1) || '_' || sort_key FROM feed_video"
+        " ORDER BY COALESCE(view_count, -1) DESC, sort_key DESC LIMIT 1 OFFSET ?",
+        (int(size * 0.9),),
+    )
 
-    def api(params: dict[str, Any], naive: dict[str, Any]) -> dict[str, Any]:
+    def api(params: dict[str, Any], naive: dict[str, Any] | None) -> dict[str, Any]:
         return {"path": API + urlencode(params), "naive": naive, "kind": "API"}
 
     return {
@@ -254,6 +261,27 @@ def cases(url: str, size: int) -> dict[str, dict[str, Any]]:
         "changes, channel filter": {
             "path": CHANGES + urlencode({"since": since, "channel": channel}),
             "kind": "API",
+        },
+        # Issue 14: duration and Shorts filters, most viewed, channel pages. No naive baseline
+        # (the naive version has no such columns).
+        "duration=long": api({"duration": "long"}, None),
+        "duration=short + deep cursor": api({"duration": "short", "sync_token": deep}, None),
+        "shorts=exclude": api({"shorts": "exclude"}, None),
+        "shorts=only + deep cursor": api({"shorts": "only", "sync_token": deep}, None),
+        "long, no Shorts, football": api(
+            {"duration": "long", "shorts": "exclude", "q": "football"}, None
+        ),
+        "most viewed": api({"sort": "views"}, None),
+        "most viewed, page after 90%": api({"sort": "views", "sync_token": deep_views}, None),
+        "most viewed + football": api({"sort": "views", "q": "football"}, None),
+        f"most viewed + {rare}": api({"sort": "views", "q": rare}, None),
+        "most viewed + channel": api({"sort": "views", "channel": channel}, None),
+        "best match + football": api({"sort": "relevance", "q": "football"}, None),
+        f"best match + {rare}": api({"sort": "relevance", "q": rare}, None),
+        "channel page": {"path": f"/channel/{channel}", "kind": "dashboard"},
+        "channel page, most viewed": {
+            "path": f"/channel/{channel}?sort=views",
+            "kind": "dashboard",
         },
         "dashboard page": {"path": "/", "kind": "dashboard"},
         "dashboard fragment (htmx)": {

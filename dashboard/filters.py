@@ -17,7 +17,12 @@ WHEN_CHOICES = [
     ("week", "This week"),
     ("month", "This month"),
 ]
-SORT_CHOICES = [("newest", "Newest first"), ("oldest", "Oldest first")]
+SORT_CHOICES = [
+    ("newest", "Newest first"),
+    ("oldest", "Oldest first"),
+    ("views", "Most viewed"),
+    ("relevance", "Best match"),
+]
 DATE_ONLY_LENGTH = len("2026-11-28")
 
 
@@ -42,8 +47,12 @@ class GridFilter(VideoFilter):
         self.now = now
 
     @property
+    def sort_order(self) -> str:
+        return self.form.cleaned_data.get("sort") or "newest"
+
+    @property
     def oldest_first(self) -> bool:
-        return self.form.cleaned_data.get("sort") == "oldest"
+        return self.sort_order == "oldest"
 
     def filter_queryset(self, queryset: QuerySet[Video]) -> QuerySet[Video]:
         # VideoFilter turns published_after/before into a sort-key range (on the full-text

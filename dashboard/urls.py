@@ -10,6 +10,8 @@ urlpatterns = [
     path("feed.atom", feeds.atom, name="feed-atom"),
     path("feed.json", feeds.json_feed, name="feed-json"),
     path("status", views.status_page, name="dashboard-status"),
+    # path: a stored channel id is whatever YouTube said; a slash in it still finds the page.
+    path("channel/<path:channel_id>", views.channel_page, name="dashboard-channel"),
     # The original contract: with or without the trailing slash, never a redirect.
     re_path(r"^api/v1/youtube/videos/?$", api.videos, name="api-videos"),
     # The original project's search path, kept for its clients: an alias of the same endpoint.

@@ -21,6 +21,7 @@ from django_htmx.http import push_url
 from dashboard import display, status
 from dashboard.filters import SORT_CHOICES, WHEN_CHOICES, GridFilter
 from feed import api, clock, pagination
+from feed.filters import DURATION_CHOICES, SHORTS_CHOICES
 from feed.models import SearchQuery, Video
 
 PAGE_SIZE = 24
@@ -29,7 +30,17 @@ MAX_SHOWN = PAGE_SIZE * 20
 # The live banner counts new videos up to this many ("50+ new videos").
 BANNER_CAP = 50
 # The grid's parameters, in the order a canonical URL lists them.
-GRID_PARAMS = ["q", "channel", "query", "live", "when", "published_after", "published_before"]
+GRID_PARAMS = [
+    "q",
+    "channel",
+    "query",
+    "live",
+    "duration",
+    "shorts",
+    "when",
+    "published_after",
+    "published_before",
+]
 A_TIME = "must be a date like 2026-11-28 or a time like 2026-11-28T15:00:00Z"
 # What each parameter is called on the page, and what it accepts, for the 400 message.
 PARAMS_EXPLAINED = {
@@ -37,12 +48,23 @@ PARAMS_EXPLAINED = {
     "channel": ("channel", ""),
     "query": ("“Source” filter", ""),
     "live": ("“Type” filter", "must be none, live or upcoming"),
+    "duration": ("“Length” filter", "must be short, medium or long"),
+    "shorts": ("“Shorts” filter", "must be exclude or only"),
     "when": ("“Published” filter", "must be hour, today, week or month"),
     "published_after": ("“From” date", A_TIME),
     "published_before": ("“To” date", A_TIME),
-    "sort": ("sort order", "must be newest or oldest"),
+    "sort": ("sort order", "must be newest, oldest, views or relevance"),
     "sync_token": ("page link", ""),
     "since": ("live banner's link", ""),
+}
+
+
+# What the first page and the next ones hold, by sort: headings, links and the end say it.
+FIRST_AND_LATER = {
+    "newest": ("newest", "older"),
+    "oldest": ("oldest", "newer"),
+    "views": ("most viewed", "less viewed"),
+    "relevance": ("best matching", "less relevant"),
 }
 
 
@@ -84,8 +106,8 @@ def cards(videos: list[Video], *, terms: list[str], now: datetime) -> list[Card]
 def canonical_params(data: QueryDict) -> list[tuple[str, str]]:
     """The filters a URL should show: known, non-empty, and not the default sort."""
     params = [(name, data[name].strip()) for name in GRID_PARAMS if data.get(name, "").strip()]
-    if data.get("sort") == "oldest":
-        params.append(("sort", "oldest"))
+    if data.get("sort") in ("oldest", "views", "relevance"):
+        params.append(("sort", data["sort"]))
     return params
 
 
@@ -98,9 +120,33 @@ def feed_urls(params: list[tuple[str, str]]) -> dict[str, str]:
     }
 
 
-def with_params(params: list[tuple[str, str]], **extra: str | int) -> str:
+def with_params(params: list[tuple[str, str]], *, base: str = "", **extra: str | int) -> str:
+    """A link to the grid (or to `base`, a channel's page) with these parameters."""
+    base = base or reverse("dashboard-grid")
     query = urlencode(params + [(k, str(v)) for k, v in extra.items()])
-    return f"{reverse('dashboard-grid')}?{query}" if query else reverse("dashboard-grid")
+    return f"{base}?{query}" if query else base
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    id: str
+    title: str
+    videos: int  # listed videos, whatever the filters
+
+    @property
+    def url(self) -> str:
+        return reverse("dashboard-channel", args=[self.id])
+
+
+def find_channel(channel_id: str) -> Channel | None:
+    """The channel's name (as its newest video gives it) and how many of its videos are listed;
+    None when none is."""
+    videos = Video.listed().filter(channel_id=channel_id)
+    # Both on the (channel_id, sort_key) index: the newest video, and a count of the range.
+    newest = videos.order_by("-sort_key").values_list("channel_title", flat=True).first()
+    if newest is None:
+        return None
+    return Channel(id=channel_id, title=newest or channel_id, videos=videos.count())
 
 
 def bad_request(
@@ -123,9 +169,42 @@ def base_context() -> dict:
 @require_safe
 @vary_on_headers("HX-Request")
 def video_grid(request: HttpRequest) -> HttpResponse:
+    return grid(request, channel=None)
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def channel_page(request: HttpRequest, channel_id: str) -> HttpResponse:
+    """One channel's videos: the grid, with the same search, filters, sorts and scroll."""
+    # Longer than any stored id, or with a NUL (PostgreSQL refuses one in a query): none stored.
+    valid = len(channel_id) <= CHANNEL_ID_MAX and "\x00" not in channel_id
+    channel = find_channel(channel_id) if valid else None
+    if channel is None:
+        return render(
+            request, "404.html", {**base_context(), "missing_channel": channel_id}, status=404
+        )
+    return grid(request, channel=channel)
+
+
+CHANNEL_ID_MAX = 64  # Video.channel_id's max_length
+
+
+def grid(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
     now = clock.now()
     params = canonical_params(request.GET)
-    oldest = ("sort", "oldest") in params
+    base = ""
+    data = request.GET
+    if channel is not None:
+        # The page is the channel filter: the address says it, not a parameter.
+        params = [p for p in params if p[0] != "channel"]
+        base = channel.url
+        data = request.GET.copy()
+        data["channel"] = channel.id
+
+    def link(params: list[tuple[str, str]], **extra: str | int) -> str:
+        return with_params(params, base=base, **extra)
+
+    sort = dict(params).get("sort", "newest")
     context = {
         **base_context(),
         "params": dict(params),
@@ -133,26 +212,38 @@ def video_grid(request: HttpRequest) -> HttpResponse:
         "when_choices": WHEN_CHOICES,
         "sort_choices": SORT_CHOICES,
         "live_choices": [("none", "Regular"), ("live", "Live now"), ("upcoming", "Upcoming")],
+        "duration_choices": DURATION_CHOICES,
+        "shorts_choices": SHORTS_CHOICES,
         "source_queries": list(SearchQuery.objects.values_list("text", flat=True)),
         "filtered": any(name != "q" for name, _ in params if name != "sort"),
-        "clear_url": with_params([p for p in params if p[0] == "q"]),
-        # Subscribe and share: the feeds of these filters, and this grid's own address.
-        "feeds": feed_urls(params),
-        "share_url": with_params(params),
+        "clear_url": link([p for p in params if p[0] == "q"]),
+        "channel": channel,
+        "form_url": base or reverse("dashboard-grid"),
+        # Subscribe and share: the feeds of these filters (a channel page's with its channel),
+        # and this page's own address.
+        "feeds": feed_urls(canonical_params(data)),
+        "share_url": link(params),
         # The words follow the sort: an oldest-first feed's next page holds newer videos.
-        "first": "oldest" if oldest else "newest",
-        "later": "newer" if oldest else "older",
+        "first": FIRST_AND_LATER[sort][0],
+        "later": FIRST_AND_LATER[sort][1],
     }
     try:
-        cursor = pagination.parse_token(request.GET.get("sync_token"))
+        cursor = pagination.parse_token(
+            request.GET.get("sync_token"), sort=pagination.parse_sort(request.GET.get("sort"))
+        )
         since = parse_since(request.GET.get("since"))
     except pagination.BadParameter as e:
         return bad_request(request, param=e.param, message=e.message, context=context)
 
-    filterset = GridFilter(request.GET, queryset=Video.listed(), now=now)
+    filterset = GridFilter(data, queryset=Video.listed(), now=now)
     if not filterset.is_valid():
         param, messages = next(iter(filterset.errors.items()))
         return bad_request(request, param=param, message=" ".join(messages), context=context)
+
+    if message := filterset.sort_error():
+        return bad_request(
+            request, param="sort", message=message, explained=message, context=context
+        )
 
     data = filterset.form.cleaned_data
     after, before = data.get("published_after"), data.get("published_before")
@@ -176,8 +267,8 @@ def video_grid(request: HttpRequest) -> HttpResponse:
                 "since": since,
                 "new_count": count,
                 "new_label": f"{BANNER_CAP}+" if count > BANNER_CAP else str(count),
-                "poll_url": with_params(params, since=since, seen=min(count, BANNER_CAP + 1)),
-                "show_url": with_params(params),
+                "poll_url": link(params, since=since, seen=min(count, BANNER_CAP + 1)),
+                "show_url": link(params),
                 "announce_new": count and seen != str(min(count, BANNER_CAP + 1)),
             },
         )
@@ -187,22 +278,24 @@ def video_grid(request: HttpRequest) -> HttpResponse:
         cursor=cursor,
         limit=shown_limit(request.GET.get("shown", "")) if cursor is None else PAGE_SIZE,
         column=filterset.order_column,
-        oldest_first=filterset.oldest_first,
+        sort=filterset.sort_order,
+        terms=filterset.terms,
+        rank_all=filterset.rank_all,
     )
     items = cards(page.items, terms=filterset.terms, now=now)
-    newest_first = not filterset.oldest_first
+    newest_first = filterset.sort_order == "newest"
     top = page.items[0].sort_key if page.items and cursor is None else 0
-    channel = request.GET.get("channel", "").strip()
+    channel_id = data.get("channel", "").strip()
     context.update(
         {
             "cards": items,
             "cursor": cursor,
-            "next_url": with_params(params, sync_token=page.next_token) if page.next_token else "",
-            "first_url": with_params(params),
+            "next_url": link(params, sync_token=page.next_token) if page.next_token else "",
+            "first_url": link(params),
             # Only the top of a newest-first feed can grow while the reader looks at it.
-            "poll_url": with_params(params, since=top) if newest_first and cursor is None else "",
+            "poll_url": link(params, since=top) if newest_first and cursor is None else "",
             "channel_title": next(
-                (v.channel_title for v in page.items if v.channel_id == channel), channel
+                (v.channel_title for v in page.items if v.channel_id == channel_id), channel_id
             ),
             "searching": bool(filterset.terms or filterset.video_id),
         }
@@ -212,7 +305,7 @@ def video_grid(request: HttpRequest) -> HttpResponse:
             return render(request, "dashboard/_cards.html", context)
         response = render(request, "dashboard/_results.html", {**context, "fragment": True})
         # The address bar shows the search and filters as a reader would type them.
-        return push_url(response, with_params(params))
+        return push_url(response, link(params))
     return render(request, "dashboard/grid.html", context)
 
 
@@ -275,7 +368,9 @@ def api_page(request: HttpRequest) -> HttpResponse:
 
 def schema_text(schema: dict) -> str:
     """integer, 1 to 100; string, one of none, live, upcoming; ..."""
-    kind = schema.get("type", "string")
+    kind = schema.get("type") or " or ".join(
+        dict.fromkeys(part.get("type", "string") for part in schema.get("anyOf", [{}]))
+    )
     if "enum" in schema:
         return f"{kind}, one of {', '.join(str(v) for v in schema['enum'])}"
     if "minimum" in schema or "maximum" in schema:

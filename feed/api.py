@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from feed import changes as change_log
 from feed import pagination, search
-from feed.filters import ChangeFilter, VideoFilter
+from feed.filters import DURATION_CHOICES, SHORTS_CHOICES, ChangeFilter, VideoFilter
 from feed.models import Video, VideoDict, query_texts
 
 # The parameters VideoFilter reads: a request with none of them needs no FilterSet.
@@ -43,7 +43,8 @@ def videos(request: HttpRequest) -> JsonResponse:
             f"at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} parameters are accepted",
         )
     try:
-        cursor = pagination.parse_token(request.GET.get("sync_token"))
+        sort = pagination.parse_sort(request.GET.get("sort"))
+        cursor = pagination.parse_token(request.GET.get("sync_token"), sort=sort)
         limit = pagination.parse_limit(request.GET.get("limit"))
     except pagination.BadParameter as e:
         return error(e.param, e.message)
@@ -55,18 +56,27 @@ def videos(request: HttpRequest) -> JsonResponse:
     qs = Video.listed().defer(
         "first_seen_at", "updated_at", "removed_at", "checked_at", "check_due_at"
     )
+    terms: list[str] = []
+    rank_all = False
+    if sort == "relevance" and "q" not in request.GET:
+        return error("sort", "relevance ranks a search: give words to search for in q")
     if FILTERS.isdisjoint(request.GET.keys()):
         # The plain feed, most reads: building and validating a FilterSet would cost more
         # than the query itself.
         column = search.order_column(searching=False)
     else:
-        filterset = VideoFilter(request.GET, queryset=qs)
+        filterset = VideoFilter(request.GET, queryset=qs, sort=sort)
         if not filterset.is_valid():
             param, messages = next(iter(filterset.errors.items()))
             return error(param, " ".join(messages))
-        qs, column = filterset.qs, filterset.order_column
+        if message := filterset.sort_error():
+            return error("sort", message)
+        qs, column, terms = filterset.qs, filterset.order_column, filterset.terms
+        rank_all = filterset.rank_all
 
-    page = pagination.fetch_page(qs, cursor=cursor, limit=limit, column=column)
+    page = pagination.fetch_page(
+        qs, cursor=cursor, limit=limit, column=column, sort=sort, terms=terms, rank_all=rank_all
+    )
     texts = query_texts(page.items)
     return JsonResponse(
         {
@@ -180,6 +190,20 @@ def openapi_document() -> dict[str, Any]:
             "Only regular videos, live broadcasts or upcoming ones; empty: all.",
         ),
         param(
+            "duration",
+            {"type": "string", "enum": [value for value, _ in DURATION_CHOICES] + [""]},
+            "short: under 4 minutes; medium: 4 to 20 minutes; long: over 20 minutes; empty: "
+            "all. A video whose duration is not known yet (a live stream or premiere, or "
+            "one YouTube has not given details of) is in every bucket.",
+        ),
+        param(
+            "shorts",
+            {"type": "string", "enum": [value for value, _ in SHORTS_CHOICES] + [""]},
+            "exclude: no Shorts; only: only Shorts; empty: all. A Short lasts at most 3 "
+            "minutes or says #shorts in its title or description; a video whose duration "
+            "is not known yet counts as one only if it says so.",
+        ),
+        param(
             "published_after",
             MOMENT,
             "ISO 8601; videos published at or after this time.",
@@ -216,9 +240,30 @@ def openapi_document() -> dict[str, Any]:
             *filters,
             param(
                 "sync_token",
-                {"type": "integer", "minimum": 0, "maximum": pagination.MAX_TOKEN},
-                "The sync_token of the previous response: the next, older page. Absent or 0: "
-                "the latest videos.",
+                {
+                    "anyOf": [
+                        {"type": "integer", "minimum": 0, "maximum": pagination.MAX_TOKEN},
+                        {"type": "string", "pattern": "^" + pagination.VIEWS_TOKEN.pattern + "$"},
+                        {
+                            "type": "string",
+                            "pattern": "^" + pagination.RELEVANCE_TOKEN.pattern + "$",
+                        },
+                    ]
+                },
+                "The sync_token of the previous response: the next page (older videos, newer "
+                "ones with sort=oldest, less viewed ones with sort=views). Absent or 0: the "
+                "first page. Sorted by views it is a string, views_sortkey; by relevance, "
+                "topkey_shown.",
+            ),
+            param(
+                "sort",
+                {"type": "string", "enum": [*pagination.SORTS, ""]},
+                "newest (the default) or oldest first; views: most viewed first (a hidden or "
+                "unknown count last), ties newest first; relevance (only with q): best match "
+                f"first among the newest {search.RELEVANCE_CANDIDATES} matches (bm25 on SQLite, "
+                "ts_rank on PostgreSQL; a title match counts more). A page sorted by views is "
+                "exact for counts that do not change between requests; a video whose count "
+                "grows past the last one read is not shown on that walk.",
             ),
             limit,
         ],
@@ -316,9 +361,10 @@ def openapi_document() -> dict[str, Any]:
                             "items": {"$ref": "#/components/schemas/Video"},
                         },
                         "sync_token": {
-                            **nullable_int,
-                            "description": "Pass as sync_token for the next, older page; "
-                            "null when there is nothing older.",
+                            "type": ["integer", "string", "null"],
+                            "description": "Pass as sync_token (with the same sort and filters) "
+                            "for the next page; null when there is nothing further. A string "
+                            "when sorted by views.",
                         },
                         "changes_since": {
                             "type": "integer",

@@ -6,7 +6,7 @@ import functools
 import math
 import re
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import django_filters
 from django import forms
@@ -15,7 +15,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 
 from feed import search
-from feed.models import SLOTS_PER_SECOND, Video
+from feed.models import SLOTS_PER_SECOND, Video, bucket_sql
+
+DURATION_CHOICES = [
+    ("short", "Under 4 minutes"),
+    ("medium", "4-20 minutes"),
+    ("long", "Over 20 minutes"),
+]
+SHORTS_CHOICES = [("exclude", "Hide Shorts"), ("only", "Only Shorts")]
 
 # A pasted YouTube link finds its video, and so does a bare video id that is one (readers paste
 # both): watch?v=, youtu.be/, shorts/, live/ and embed/ links, with or without scheme and host.
@@ -63,12 +70,26 @@ class VideoFilter(django_filters.FilterSet):
     channel = django_filters.CharFilter(field_name="channel_id", max_length=64)
     query = django_filters.CharFilter(method="filter_query", max_length=200)
     live = django_filters.ChoiceFilter(choices=Video.Live.choices)
+    # Each bucket holds the videos whose length is not known yet too (models.DURATION_BUCKETS),
+    # and "exclude" keeps them unless they say #shorts: no filter hides a video on a guess.
+    duration = django_filters.ChoiceFilter(choices=DURATION_CHOICES, method="filter_duration")
+    shorts = django_filters.ChoiceFilter(choices=SHORTS_CHOICES, method="filter_shorts")
     published_after = django_filters.IsoDateTimeFilter(method=applied_later)
     published_before = django_filters.IsoDateTimeFilter(method=applied_later)
 
     class Meta:
         model = Video
         fields: list[str] = []
+
+    def __init__(self, data: Any = None, *args: Any, sort: str = "newest", **kwargs: Any) -> None:
+        super().__init__(data, *args, **kwargs)
+        self.requested_sort = sort
+
+    @property
+    def sort_order(self) -> str:
+        """newest, oldest, views or relevance (feed.pagination.SORTS): the API passes it in,
+        the grid reads it from its form (dashboard.filters.GridFilter)."""
+        return self.requested_sort
 
     # The form's fields follow from the declared filters alone, so one form class per FilterSet
     # class serves every request (django-filter builds a new one for each instance: a tenth of
@@ -88,6 +109,22 @@ class VideoFilter(django_filters.FilterSet):
             video_id=OuterRef("pk"), searchquery__text=value
         )
         return qs.filter(Exists(links))
+
+    def filter_duration(self, qs: QuerySet[Video], name: str, value: str) -> QuerySet[Video]:
+        # The numbers inline, as in the bucket's partial index: the planner then uses it.
+        return qs.extra(where=[f"feed_video.{bucket_sql(value)}"])
+
+    def filter_shorts(self, qs: QuerySet[Video], name: str, value: str) -> QuerySet[Video]:
+        # As the partial indexes video_shorts_sort and video_not_shorts_sort say it.
+        return qs.extra(
+            where=["feed_video.is_short" if value == "only" else "NOT feed_video.is_short"]
+        )
+
+    def sort_error(self) -> str | None:
+        """Why the sort cannot apply (a 400 naming `sort`), or None."""
+        if self.sort_order == "relevance" and not self.terms:
+            return "relevance ranks a search: give words to search for in q"
+        return None
 
     @functools.cached_property
     def video_id(self) -> str | None:
@@ -121,9 +158,20 @@ class VideoFilter(django_filters.FilterSet):
         data = self.form.cleaned_data
         if self.terms and self.always_probe:
             self.probing = True
+        elif self.terms and self.sort_order == "views":
+            # Most viewed walks the views index and probes the full-text index per video, unless
+            # the search matches few enough videos to sort them all (search.few_matches).
+            self.probing = not search.few_matches(self.terms)
+        elif self.terms and self.sort_order == "relevance":
+            # Scoring needs the full-text index in the query itself (bm25), not probed.
+            self.probing = False
         elif self.terms and (data.get("channel") or data.get("live")):
             self.probing = search.is_small(qs)
         qs = search.apply(qs, self.terms, probing=self.probing)
+        if data.get("shorts") == "only" and data.get("duration") in ("medium", "long"):
+            # Implied by the two filters (a Short by duration is under 4 minutes), and said so
+            # that the planner uses the small partial index video_tagged_shorts_sort.
+            qs = qs.extra(where=["NOT (feed_video.length = 1)"])
         if self.video_id:
             qs = qs.filter(youtube_id=self.video_id)
         # The sort key starts with the publish second, so a date range is a sort-key range:
@@ -133,7 +181,17 @@ class VideoFilter(django_filters.FilterSet):
             qs = qs.extra(where=[f"{column} >= %s"], params=[first_key(after)])
         if (before := data.get("published_before")) is not None:
             qs = qs.extra(where=[f"{column} < %s"], params=[first_key(before, next_second=True)])
+        if self.sort_order == "views" and (after is not None or before is not None):
+            # Most viewed of a short date range: walking the views index would read past every
+            # video outside it (the last hour at 1M videos: all of them); sorting the range's
+            # few videos is cheaper. The count stops at the bound.
+            bound = search.VIEWS_RANGE_SORT_AT_MOST
+            self.rank_all = qs.order_by()[: bound + 1].count() <= bound
         return qs
+
+    # Set by filter_queryset: sort every video the filters leave by views instead of walking
+    # the views index (feed.pagination.fetch_views_page).
+    rank_all = False
 
 
 def first_key(moment: datetime, *, next_second: bool = False) -> int:

@@ -12,6 +12,14 @@ from feed import clock
 # below 2**53 (safe as a JSON number in every client) until the year 2255.
 SLOTS_PER_SECOND = 1_000_000
 
+# YouTube's search filters: under 4 minutes, 4-20 minutes, over 20 minutes.
+SHORT_BELOW_SECONDS = 4 * 60
+LONG_ABOVE_SECONDS = 20 * 60
+# A Short lasts at most 3 minutes (shared/youtube/README.md); the API has no field saying a video
+# is one, so a video is a Short when it is that short or its title or description says #shorts.
+SHORTS_MAX_SECONDS = 3 * 60
+SHORTS_TAG = "#shorts"
+
 
 class Thumbnails(TypedDict):
     default: str
@@ -132,6 +140,59 @@ class FetchRun(models.Model):
         return f"{self.query} at {self.started_at:%Y-%m-%d %H:%M:%S}"
 
 
+class Length(models.IntegerChoices):
+    """A video's duration bucket. UNKNOWN: no duration yet (the details call has not answered
+    or failed, or a live stream or premiere, whose length YouTube gives as 0 until it ends)."""
+
+    UNKNOWN = 0
+    SHORT = 1  # under 4 minutes
+    MEDIUM = 2  # 4 to 20 minutes
+    LONG = 3  # over 20 minutes
+
+
+def classify(
+    *, duration_seconds: int | None, live: str, title: str, description: str
+) -> tuple[int, bool]:
+    """(Length, is Short) of a video."""
+    known = live == "none" and bool(duration_seconds)
+    if not known:
+        length = Length.UNKNOWN
+    elif duration_seconds < SHORT_BELOW_SECONDS:
+        length = Length.SHORT
+    elif duration_seconds <= LONG_ABOVE_SECONDS:
+        length = Length.MEDIUM
+    else:
+        length = Length.LONG
+    tagged = SHORTS_TAG in title.casefold() or SHORTS_TAG in description.casefold()
+    return int(length), (known and duration_seconds <= SHORTS_MAX_SECONDS) or tagged
+
+
+# The duration filter's buckets: each holds the videos of unknown length too, so that no bucket
+# hides a video whose length is not known yet (feed.filters).
+DURATION_BUCKETS = {
+    "short": (Length.UNKNOWN, Length.SHORT),
+    "medium": (Length.UNKNOWN, Length.MEDIUM),
+    "long": (Length.UNKNOWN, Length.LONG),
+}
+
+
+def bucket_sql(name: str) -> str:
+    """The SQL condition of a duration bucket, with its numbers inline: the partial index of
+    the bucket (Meta.indexes) serves a query only when its WHERE holds the very same term."""
+    return f"length IN ({', '.join(str(int(v)) for v in DURATION_BUCKETS[name])})"
+
+
+# Sort by views: the index's expression, and the same text in queries (feed.pagination), so that
+# both engines see the query's ORDER BY as the index's.
+VIEWS_SQL = "COALESCE(feed_video.view_count, -1)"
+VIEWS_SQL_EXPRESSION = models.Func(
+    models.F("view_count"),
+    models.Value(-1),
+    function="COALESCE",
+    output_field=models.BigIntegerField(),
+)
+
+
 class Video(models.Model):
     class Live(models.TextChoices):
         NONE = "none"
@@ -151,6 +212,14 @@ class Video(models.Model):
     live = models.CharField(max_length=10, choices=Live.choices, default=Live.NONE)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     view_count = models.BigIntegerField(null=True, blank=True)
+    # Derived from the four above by classify() wherever they are written (feed.store), so that
+    # the duration and Shorts filters are one indexed column each: see Meta.indexes.
+    length = models.PositiveSmallIntegerField(
+        choices=Length.choices, default=Length.UNKNOWN, db_default=Length.UNKNOWN, editable=False
+    )
+    # db_default: SQLite then adds the column in place instead of rebuilding the table (which
+    # would drop the full-text index's triggers, migration 0002).
+    is_short = models.BooleanField(default=False, db_default=False, editable=False)
     # When this product first stored the video (its discovery delay is this minus published_at),
     # and last refreshed it: both from feed.clock, so a simulated day stores virtual times.
     first_seen_at = models.DateTimeField(default=clock.now, editable=False)
@@ -183,6 +252,52 @@ class Video(models.Model):
                 fields=["removed_at"],
                 name="video_removed",
                 condition=models.Q(removed_at__isnull=False),
+            ),
+            # The duration and Shorts filters: one partial index of sort keys per filter value,
+            # so a filtered page walks only the videos it shows, in feed order, and stops after
+            # a page (a plain (length, sort_key) index cannot serve `length IN (0, 3)` in
+            # sort-key order).
+            *(
+                models.Index(
+                    fields=["sort_key"],
+                    name=f"video_{name}_sort",
+                    condition=models.Q(length__in=[int(v) for v in values]),
+                )
+                for name, values in DURATION_BUCKETS.items()
+            ),
+            models.Index(
+                fields=["sort_key"], name="video_shorts_sort", condition=models.Q(is_short=True)
+            ),
+            models.Index(
+                fields=["sort_key"],
+                name="video_not_shorts_sort",
+                condition=models.Q(is_short=False),
+            ),
+            # Only Shorts of 4 minutes or more (or of no known length yet): Shorts by duration are
+            # all under 4 minutes, so these are the few that say #shorts. Without it, "only
+            # Shorts" over 20 minutes walked every long video to find none (1 s at 1M).
+            models.Index(
+                fields=["sort_key"],
+                name="video_tagged_shorts_sort",
+                condition=models.Q(is_short=True) & ~models.Q(length=Length.SHORT),
+            ),
+            # "Most viewed": a hidden or unknown count sorts as -1, below every known one.
+            models.Index(VIEWS_SQL_EXPRESSION, models.F("sort_key"), name="video_views_sort"),
+            # ... and a channel's page sorted by views (its "Popular" tab), which walking the
+            # index above would answer by reading past every other channel's videos.
+            models.Index(
+                models.F("channel_id"),
+                VIEWS_SQL_EXPRESSION,
+                models.F("sort_key"),
+                name="video_channel_views",
+            ),
+            # ... and one live state sorted by views: upcoming videos have no count yet, so
+            # they sit at the very end of video_views_sort (-1): 120 ms to reach them at 1M.
+            models.Index(
+                models.F("live"),
+                VIEWS_SQL_EXPRESSION,
+                models.F("sort_key"),
+                name="video_live_views",
             ),
         ]
 

@@ -137,6 +137,69 @@ def is_small(qs: QuerySet) -> bool:
     return qs.order_by()[: PROBE_AT_MOST + 1].count() <= PROBE_AT_MOST
 
 
+# "Best match" ranks the newest this-many matches of a search (with its filters), not all of
+# them: a common word matches half a million videos at 1M, and scoring all of them on every page
+# would cost what reading them all does.
+RELEVANCE_CANDIDATES = 1000
+# A match in the title counts this many times one in the description.
+TITLE_WEIGHT = 3.0
+
+
+def relevance_score(terms: list[str]) -> tuple[str, list[str], bool]:
+    """SQL scoring a search's match, its parameters, and whether a higher score is better.
+
+    SQLite: FTS5's bm25() with the title column weighted (lower is better), valid only in a
+    query that MATCHes the full-text table (not while probing). PostgreSQL: ts_rank() over the
+    stored tsvector of title and description (normalization 1: divided by 1 + the log of the
+    text's length), times TITLE_WEIGHT when the title alone matches: the stored vector does not
+    say which column a word came from (migration 0002), so the title's is made for the
+    candidates only.
+    """
+    if connection.vendor == "sqlite":
+        return f"bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)", [], False
+    query = postgres_tsquery_sql(len(terms))
+    title = "to_tsvector('simple', translate(feed_unaccent(feed_video.title), %s, %s))"
+    sql = (
+        f"ts_rank(feed_video.search, {query}, 1)"
+        f" * (CASE WHEN {title} @@ {query} THEN {TITLE_WEIGHT} ELSE 1 END)"
+    )
+    punctuation = PG_INDEXED_PUNCTUATION
+    return sql, [*terms, punctuation, " " * len(punctuation), *terms], True
+
+
+# What the stored tsvector turns into spaces before it splits words (migration 0002).
+PG_INDEXED_PUNCTUATION = "<>&/.@:_-+='\""
+
+
+# Sorted by views, a search on SQLite with at most this many matches sorts them all; with more,
+# it walks the views index and probes the full-text index per video (see few_matches).
+VIEWS_SORT_AT_MOST = 20_000
+# A date range of at most this many videos is sorted by views rather than found by walking the
+# views index (feed.filters): that walk checks the range on the index alone, about 0.5 us an
+# entry, so the two cost the same near sqrt(5 x videos) matches: 2,000 at 1M.
+VIEWS_RANGE_SORT_AT_MOST = 2_000
+
+
+def few_matches(terms: list[str]) -> bool:
+    """Whether a search for `terms` matches at most VIEWS_SORT_AT_MOST videos (SQLite only).
+
+    Most viewed first, a search is answered one of two ways, and each is slow where the other is
+    fast: walking the views index and probing the full-text index per video costs about
+    20-250 us a probe and reads 1/share of the videos to fill a page (a rare word: all of them),
+    while fetching every match and sorting costs about 2 us a match (a common word: a lot).
+    The count stops at the bound, so it costs at most that many index entries.
+    """
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
+            " LIMIT %s)",
+            [sqlite_match(terms), VIEWS_SORT_AT_MOST + 1],
+        )
+        return cursor.fetchone()[0] <= VIEWS_SORT_AT_MOST
+
+
 def order_column(*, searching: bool, probing: bool = False) -> str:
     """The column the feed is ordered and paged by: the FTS rowid when walking the index."""
     if searching and not probing and connection.vendor == "sqlite":

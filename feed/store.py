@@ -10,7 +10,7 @@ from typing import Protocol
 from django.db import connection, transaction
 
 from feed import checks, clock
-from feed.models import SLOTS_PER_SECOND, Change, SearchQuery, Video
+from feed.models import SLOTS_PER_SECOND, Change, SearchQuery, Video, classify
 
 # One SQL statement per this many distinct publish seconds (two parameters each).
 SECONDS_PER_LOOKUP = 1000
@@ -19,9 +19,28 @@ SORT_KEY_LOCK = 0x5EED_50F7
 # pg_advisory_xact_lock key of writing the change log (see record_changes).
 CHANGE_LOCK = 0x5EED_C4A6
 # Written on every re-poll; everything else about a video is fixed once it is stored.
-REFRESHED_FIELDS = ["title", "description", "channel_title", "thumbnails", "live", "updated_at"]
+# length and is_short follow from title, description, live and duration (models.classify): every
+# write of one of those writes them too.
+REFRESHED_FIELDS = [
+    "title",
+    "description",
+    "channel_title",
+    "thumbnails",
+    "live",
+    "updated_at",
+    "length",
+    "is_short",
+]
 # Written by every videos.list answer about a video.
-CHECKED_FIELDS = ["duration_seconds", "view_count", "removed_at", "checked_at", "check_due_at"]
+CHECKED_FIELDS = [
+    "duration_seconds",
+    "view_count",
+    "removed_at",
+    "checked_at",
+    "check_due_at",
+    "length",
+    "is_short",
+]
 
 
 class Snippet(Protocol):
@@ -67,18 +86,22 @@ def upsert_videos(
             # (SQLite's IMMEDIATE transactions already serialize writers.)
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SORT_KEY_LOCK])
-        # What a reader sees of the known ones, to tell an edit from a mere re-poll.
-        seen = {
-            youtube_id: (title, description, removed_at is not None)
-            for youtube_id, title, description, removed_at in Video.objects.filter(
-                youtube_id__in=list(by_id)
-            ).values_list("youtube_id", "title", "description", "removed_at")
-        }
+        # What a reader sees of the known ones, to tell an edit from a mere re-poll, and their
+        # stored duration: length and Shorts mark follow from it and from what search says now
+        # (a stream that ended, a title that gained #shorts).
+        stored = list(
+            Video.objects.filter(youtube_id__in=list(by_id)).values_list(
+                "youtube_id", "title", "description", "removed_at", "duration_seconds"
+            )
+        )
+        seen = {row[0]: (row[1], row[2], row[3] is not None) for row in stored}
+        durations = {row[0]: row[4] for row in stored}
         known = set(seen)
         # YouTube lists newest first; allocating oldest first keeps its order within a second.
         keys = allocate_sort_keys([s.published_at for s in reversed(list(by_id.values()))])
         rows = [
             Video(
+                **classified(s, duration_seconds=durations.get(s.youtube_id)),
                 youtube_id=s.youtube_id,
                 sort_key=key,
                 published_at=s.published_at,
@@ -126,6 +149,16 @@ def upsert_videos(
         new_ids=[i for i in by_id if i not in known],
         updated_ids=[i for i in by_id if i in known],
     )
+
+
+def classified(snippet: Snippet, *, duration_seconds: int | None) -> dict[str, int | bool]:
+    length, is_short = classify(
+        duration_seconds=duration_seconds,
+        live=snippet.live,
+        title=snippet.title,
+        description=snippet.description,
+    )
+    return {"length": length, "is_short": is_short}
 
 
 def allocate_sort_keys(published: Sequence[datetime]) -> list[int]:
@@ -187,7 +220,15 @@ def record_details(details: Mapping[str, Details], *, asked: Sequence[str], now:
         videos = list(
             Video.objects.filter(youtube_id__in=list(asked))
             .only(
-                "pk", "youtube_id", "published_at", "duration_seconds", "view_count", "removed_at"
+                "pk",
+                "youtube_id",
+                "published_at",
+                "duration_seconds",
+                "view_count",
+                "removed_at",
+                "live",
+                "title",
+                "description",
             )
             .order_by("pk")
             .select_for_update(no_key=True)
@@ -205,6 +246,12 @@ def record_details(details: Mapping[str, Details], *, asked: Sequence[str], now:
                 video.duration_seconds = found.duration_seconds
                 video.view_count = found.view_count
                 video.removed_at = None
+            video.length, video.is_short = classify(
+                duration_seconds=video.duration_seconds,
+                live=video.live,
+                title=video.title,
+                description=video.description,
+            )
             video.checked_at = now
             video.check_due_at = checks.next_check(published_at=video.published_at, now=now)
         written = Video.objects.bulk_update(videos, CHECKED_FIELDS)

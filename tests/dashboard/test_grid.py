@@ -282,7 +282,7 @@ def test_it_shows_the_empty_states(client, add_videos):
         ({"published_before": "2026-13-45"}, "published_before", "must be a date like"),
         ({"live": "maybe"}, "live", "must be none, live or upcoming"),
         ({"when": "decade"}, "when", "must be hour, today, week or month"),
-        ({"sort": "random"}, "sort", "must be newest or oldest"),
+        ({"sort": "random"}, "sort", "must be newest, oldest, views or relevance"),
         ({"sync_token": "abc"}, "sync_token", "must be the integer sync_token"),
         ({"sync_token": "-5"}, "sync_token", "must be the integer sync_token"),
         ({"since": "1e9"}, "since", "must be the sort key"),

@@ -41,7 +41,7 @@ def test_it_documents_every_parameter_the_api_accepts(client, db):
     assert document["openapi"].startswith("3.")
     operation = document["paths"]["/api/v1/youtube/videos"]["get"]
     documented = {p["name"] for p in operation["parameters"]}
-    assert documented == set(VideoFilter.base_filters) | {"sync_token", "limit"}
+    assert documented == set(VideoFilter.base_filters) | {"sync_token", "limit", "sort"}
 
 
 def test_it_documents_the_exact_video_shape(client, add_videos):

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.core.transport import Response
@@ -93,6 +93,15 @@ def seeded(add_videos) -> None:
     add_videos(FakeSnippet(youtube_id=removed[0], title="Renamed"))
 
 
+def cursor_fits_sort(query: dict) -> bool:
+    token, sort = query.get("sync_token"), query.get("sort")
+    if token is None or str(token) == "0":
+        return True
+    return ("_" in str(token)) == (sort in ("views", "relevance")) and (
+        sort != "relevance" or bool(query.get("q"))
+    )
+
+
 def check_error_body(response) -> None:
     if response.status_code == 400:
         body = response.json()
@@ -118,6 +127,10 @@ def test_it_answers_every_generated_request_as_documented(
     )
     @given(case=strategy, _=st.just(None))
     def fuzz(case, _) -> None:
+        if mode == GenerationMode.POSITIVE:
+            # The one dependency between parameters that a schema cannot say: a cursor belongs
+            # to its sort (a 400 otherwise, tests/feed/test_sort_by_views.py).
+            assume(cursor_fits_sort(case.query or {}))
         response = call(case, client)
         seen[response.status_code] = seen.get(response.status_code, 0) + 1
         assert response.status_code < 500, response.text

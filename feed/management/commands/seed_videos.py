@@ -153,6 +153,44 @@ def make_videos(*, count: int, seed: int, ties: float, end: datetime) -> list[li
     return buckets
 
 
+# What videos.list would say about the seeded videos, as a pure function of the row id (the same
+# on both engines, and no draw from the seed's random stream, so words and channels stay as they
+# were): 1% never answered (no duration), 25% Shorts (1 s to 3 min), 5% 3-4 min, 54% 4-20 min,
+# 15% longer; streams and premieres 0 (YouTube's P0D); views spread from 0 to a million, 1%
+# hidden. Then each video's length and Shorts mark, as feed.models.classify() gives them (no
+# seeded title says #shorts).
+DETAILS = """
+UPDATE feed_video SET
+  duration_seconds = CASE
+    WHEN live <> 'none' THEN 0
+    WHEN (id * 7919 + 13) % 1000 < 10 THEN NULL
+    WHEN (id * 7919 + 13) % 1000 < 260 THEN 1 + (id * 31) % 180
+    WHEN (id * 7919 + 13) % 1000 < 310 THEN 181 + (id * 31) % 59
+    WHEN (id * 7919 + 13) % 1000 < 850 THEN 240 + (id * 31) % 961
+    ELSE 1201 + (id * 31) % 6000 END,
+  view_count = CASE
+    WHEN id % 97 = 0 THEN NULL
+    ELSE ((id * 104729) % 1000) * ((id * 104729) % 1000) * ((id * 104729) % 1000) / 1000 END
+"""
+CLASSIFY = """
+UPDATE feed_video SET
+  length = CASE
+    WHEN live <> 'none' OR duration_seconds IS NULL OR duration_seconds = 0 THEN 0
+    WHEN duration_seconds < 240 THEN 1
+    WHEN duration_seconds <= 1200 THEN 2
+    ELSE 3 END,
+  is_short = CASE
+    WHEN live = 'none' AND duration_seconds > 0 AND duration_seconds <= 180 THEN true
+    ELSE false END
+"""
+
+
+def add_details() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(DETAILS)
+        cursor.execute(CLASSIFY)
+
+
 def tidy_up() -> None:
     """After a bulk load: on PostgreSQL, GIN's pending list folded in (search.merge_index) and
     statistics for the planner (it sorted every match of "tea ho", 423 ms at 1M, until ANALYZE;
@@ -207,5 +245,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\nseeded {stored:,} new videos of {count:,} in {time.monotonic() - started:.1f} s"
         )
+        add_details()
         tidy_up()
         self.stdout.write(f"analysed and merged the indexes ({time.monotonic() - started:.1f} s)")
