@@ -101,6 +101,8 @@ def _select(request: HttpRequest) -> Selection | HttpResponse:
     if not filterset.is_valid():
         param, messages = next(iter(filterset.errors.items()))
         return api.error(param, " ".join(messages))
+    if message := filterset.sort_error():  # a feed ignores the sort, but not a wrong one
+        return api.error("sort", message)
     cleaned = filterset.form.cleaned_data
     after, before = cleaned.get("published_after"), cleaned.get("published_before")
     if after is not None and before is not None and after > before:
