@@ -99,6 +99,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "img-src 'self' https://i.ytimg.com data:",
         "style-src 'self'",
+        # The player dialog's frame: YouTube's privacy-enhanced embed (no cookies until the
+        # video plays), that one origin and nothing broader (not youtube.com, not https:).
+        "frame-src https://www.youtube-nocookie.com",
         "script-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",

@@ -4,6 +4,7 @@
 // "/" focuses the search box, unless the reader is typing somewhere already.
 document.addEventListener("keydown", (event) => {
   if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (playerOpen()) return;
   const target = event.target;
   if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
   const search = document.getElementById("q");
@@ -87,6 +88,7 @@ setInterval(() => updateTimes(document), 15000);
 // card in the tab order); after "show", focus moves to the results' heading, not the page body.
 document.addEventListener("keydown", (event) => {
   if (event.key !== "n" || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (playerOpen()) return;
   const target = event.target;
   if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
   const pill = document.getElementById("pill");
@@ -174,3 +176,98 @@ function restorePosition() {
 }
 // After htmx has set up the page (its script comes first, both deferred).
 document.addEventListener("DOMContentLoaded", restorePosition);
+
+// Play in place: a card's thumbnail opens the video in the player dialog, YouTube's
+// privacy-enhanced embed (the CSP's frame-src allows that one origin). Delegated from the
+// document, so cards added by scrolling or by the pill play too. A modified click (new tab,
+// new window) and the no-JavaScript page keep the link's own target: the video on YouTube.
+const EMBED = "https://www.youtube-nocookie.com/embed/";
+let opener = null;
+
+function playerOpen() {
+  const player = document.getElementById("player");
+  return Boolean(player && player.open);
+}
+
+function focusables(root) {
+  return Array.from(root.querySelectorAll("a[href], button, iframe, [tabindex]")).filter(
+    (node) => node.tabIndex >= 0 && !node.disabled && node.getClientRects().length > 0,
+  );
+}
+
+function openPlayer(link) {
+  const player = document.getElementById("player");
+  if (!player || typeof player.showModal !== "function") return false;
+  const card = link.closest(".card");
+  const titleLink = card && card.querySelector(".title a");
+  const title = titleLink ? titleLink.textContent.trim() : link.textContent.trim();
+  const frame = document.createElement("iframe");
+  frame.src = `${EMBED}${encodeURIComponent(link.dataset.play)}?autoplay=1`;
+  frame.title = `Video player: ${title}`;
+  frame.allow = "autoplay; encrypted-media; picture-in-picture; fullscreen";
+  frame.allowFullscreen = true;
+  // The site sends no referrer to other origins (Django's "same-origin"); YouTube's embed
+  // refuses to play without one, so the frame sends just our origin.
+  frame.referrerPolicy = "strict-origin-when-cross-origin";
+  player.querySelector("#player-title").textContent = title;
+  player.querySelector(".player-frame").replaceChildren(frame);
+  player.querySelector(".player-youtube").href = link.href;
+  opener = link;
+  player.showModal();
+  player.querySelector("[data-close]").focus();
+  return true;
+}
+
+document.addEventListener("click", (event) => {
+  if (event.defaultPrevented || event.button !== 0) return;
+  if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  const link = event.target.closest && event.target.closest("a[data-play]");
+  if (!link) return;
+  if (openPlayer(link)) event.preventDefault();
+});
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest && event.target.closest("#player [data-close]")) {
+    document.getElementById("player").close();
+  }
+});
+
+// Escape closes a modal dialog natively ("cancel", then "close"); every way of closing ends here:
+// the frame goes (the video stops) and focus returns to the thumbnail that opened it, or to the
+// same card's thumbnail if a swap has replaced that card meanwhile.
+document.addEventListener(
+  "close",
+  (event) => {
+    const player = event.target;
+    if (!(player instanceof HTMLDialogElement) || player.id !== "player") return;
+    player.querySelector(".player-frame").replaceChildren();
+    let target = opener;
+    if (target && !target.isConnected) {
+      target = document.querySelector(`a[data-play="${CSS.escape(target.dataset.play)}"]`);
+    }
+    opener = null;
+    if (target) target.focus();
+  },
+  true,
+);
+
+// Tab and Shift+Tab cycle within the open player: from its last control back to its first and
+// the other way round. (The modal dialog makes the page inert, but the browser would otherwise
+// let focus leave the page for its own toolbar.) Focus inside the frame is the frame's own;
+// leaving it forwards or backwards lands on the dialog's next or previous control.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Tab" || !playerOpen()) return;
+  const player = document.getElementById("player");
+  const items = focusables(player);
+  if (!items.length) return;
+  const first = items[0];
+  const last = items[items.length - 1];
+  const active = document.activeElement;
+  if (event.shiftKey && (active === first || !player.contains(active))) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && (active === last || !player.contains(active))) {
+    event.preventDefault();
+    first.focus();
+  }
+});
