@@ -144,6 +144,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that writes a body (WhiteNoise's files included); what it compresses,
+    # and why that is safe from BREACH: dashboard/middleware.py.
+    "dashboard.middleware.Compression",
     "dashboard.middleware.content_security_policy",
     "dashboard.middleware.permissions_policy",
     # Before anything that reads a session or the database: a refused request costs a counter.
