@@ -8,6 +8,8 @@ There is no internet here: the tests answer the embed's and YouTube's addresses 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -50,6 +52,8 @@ def test_the_keyboard_opens_the_player_and_escape_returns_to_the_thumbnail(
     video = lively[0]  # the newest: the first card
     link = thumb(page, video.youtube_id)
     expect(link).to_have_attribute("href", f"https://www.youtube.com/watch?v={video.youtube_id}")
+    # A screen reader hears what the thumbnail does, and for which video.
+    expect(link).to_have_accessible_name(re.compile(f"^Play: {re.escape(video.title)}"))
     link.focus()
     page.keyboard.press("Enter")
 
