@@ -121,6 +121,9 @@ def test_the_new_videos_pill_is_announced_reachable_and_hands_focus_on(
     page.keyboard.press("n")
     expect(page.locator(CARDS).first).to_contain_text("Just in")
     expect(page.locator("#results-heading")).to_be_focused()
+    # From the heading, Tab reaches the first new card: its thumbnail (plays in place), its title.
+    page.keyboard.press("Tab")
+    expect(page.locator(CARDS).first.locator("a.thumb")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.locator(CARDS).first.locator(".title a")).to_be_focused()
 
