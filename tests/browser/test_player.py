@@ -175,6 +175,8 @@ def test_cards_added_by_scrolling_and_by_the_pill_play_in_place(
     seed(FakeSnippet(youtube_id="justarrived", title="Just arrived", published_at=NOW))
     page.clock.fast_forward(16_000)
     page.locator("#pill").click()
+    # The pill's swap has settled (focus moves to the heading then), so nothing below races it.
+    expect(page.locator("#results-heading")).to_be_focused()
     thumb(page, "justarrived").click()
     dialog = page.get_by_role("dialog", name="Just arrived")
     expect(dialog.locator("iframe")).to_have_attribute("src", f"{EMBED}justarrived?autoplay=1")
