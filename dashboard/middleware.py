@@ -1,11 +1,13 @@
-"""Content-Security-Policy and Permissions-Policy on every response (Django 5.2 sets neither)."""
+"""Content-Security-Policy and Permissions-Policy on every response (Django 5.2 sets neither), and
+gzip for the responses that can be compressed safely."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 
 
 def content_security_policy(
@@ -38,3 +40,41 @@ def permissions_policy(
         return response
 
     return middleware
+
+
+# Text worth compressing; images other than SVG, fonts and archives are compressed already.
+TEXT_TYPES = {"application/javascript", "application/json", "image/svg+xml"}
+
+
+def is_text(content_type: str) -> bool:
+    kind = content_type.split(";", 1)[0].strip().lower()
+    return kind.startswith("text/") or kind in TEXT_TYPES or kind.endswith(("+json", "+xml"))
+
+
+class Compression(GZipMiddleware):
+    """gzip for pages, fragments, JSON, and the static files WhiteNoise serves uncompressed
+    (DEBUG and demo mode; in production it serves its own pre-compressed files, which carry a
+    Content-Encoding and are left alone).
+
+    BREACH: an attacker who can make a victim's browser fetch a compressed page that reflects the
+    attacker's input (the grid echoes `q`) next to a secret (a CSRF token) learns the secret from
+    the compressed sizes. So nothing that holds a secret is compressed: no response for which the
+    CSRF token was asked (a form's {% csrf_token %}: every admin page, whose header has the
+    sign-out form, and the sign-in page; Django marks the request when get_token() runs). What is
+    compressed holds no secret: the grid, its fragments, /status and the API show the same
+    public data to everyone, with no token, session value or key in them. And
+    Django's GZipMiddleware pads every response with up to 100 random bytes ("Heal the Breach")
+    on top, which slows such an attack where a secret did slip in.
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if not is_text(response.get("Content-Type", "")):
+            return response
+        # get_token() leaves this key in the request (True, or False once the CSRF middleware has
+        # set the cookie): a page was rendered with the token. tests/dashboard/test_compression.py
+        # pins that behaviour of Django, so an upgrade that changes it fails there, not silently.
+        if "CSRF_COOKIE_NEEDS_UPDATE" in request.META:
+            return response
+        return super().process_response(request, response)

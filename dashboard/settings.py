@@ -99,6 +99,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "img-src 'self' https://i.ytimg.com data:",
         "style-src 'self'",
+        # The player dialog's frame: YouTube's privacy-enhanced embed (no cookies until the
+        # video plays), that one origin and nothing broader (not youtube.com, not https:).
+        "frame-src https://www.youtube-nocookie.com",
         "script-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
@@ -141,6 +144,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that writes a body (WhiteNoise's files included); what it compresses,
+    # and why that is safe from BREACH: dashboard/middleware.py.
+    "dashboard.middleware.Compression",
     "dashboard.middleware.content_security_policy",
     "dashboard.middleware.permissions_policy",
     # Before anything that reads a session or the database: a refused request costs a counter.

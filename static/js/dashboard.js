@@ -4,6 +4,7 @@
 // "/" focuses the search box, unless the reader is typing somewhere already.
 document.addEventListener("keydown", (event) => {
   if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (playerOpen()) return;
   const target = event.target;
   if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
   const search = document.getElementById("q");
@@ -53,14 +54,24 @@ function when(then, live, now) {
   return text;
 }
 
-const exactFormat = new Intl.DateTimeFormat(undefined, {
-  day: "numeric",
-  month: "short",
-  year: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  timeZoneName: "short",
-});
+// The exact time in the server's shape ("28 Nov 2026, 15:59 UTC"), in the reader's zone, made by
+// hand: the first Intl.DateTimeFormat of a page costs 30-60 ms of main thread (ICU loads its
+// data), the largest part of the grid's Total Blocking Time on a throttled phone.
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+function two(number) {
+  return String(number).padStart(2, "0");
+}
+
+function exactTime(then) {
+  const date = new Date(then);
+  const offset = -date.getTimezoneOffset();
+  const size = Math.abs(offset);
+  const minutes = size % 60 ? `:${two(size % 60)}` : "";
+  const zone = offset ? `UTC${offset > 0 ? "+" : "-"}${Math.floor(size / 60)}${minutes}` : "UTC";
+  const day = `${two(date.getDate())} ${MONTHS[date.getMonth()]} ${date.getFullYear()}`;
+  return `${day}, ${two(date.getHours())}:${two(date.getMinutes())} ${zone}`;
+}
 
 function updateTimes(root) {
   const now = Date.now();
@@ -70,7 +81,7 @@ function updateTimes(root) {
     const text = when(then, time.dataset.live, now);
     if (time.textContent !== text) time.textContent = text;
     if (!time.dataset.zoned) {
-      const exact = exactFormat.format(then);
+      const exact = exactTime(then);
       time.title = exact;
       const shown = time.parentElement.querySelector(".exact");
       if (shown) shown.textContent = exact;
@@ -87,6 +98,7 @@ setInterval(() => updateTimes(document), 15000);
 // card in the tab order); after "show", focus moves to the results' heading, not the page body.
 document.addEventListener("keydown", (event) => {
   if (event.key !== "n" || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (playerOpen()) return;
   const target = event.target;
   if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
   const pill = document.getElementById("pill");
@@ -204,5 +216,100 @@ document.addEventListener("htmx:afterSettle", () => {
     const visible = document.querySelector(`#results a[data-feed="${kind}"]`);
     const head = document.getElementById(`feed-${kind}`);
     if (visible && head) head.setAttribute("href", visible.getAttribute("href"));
+  }
+});
+
+// Play in place: a card's thumbnail opens the video in the player dialog, YouTube's
+// privacy-enhanced embed (the CSP's frame-src allows that one origin). Delegated from the
+// document, so cards added by scrolling or by the pill play too. A modified click (new tab,
+// new window) and the no-JavaScript page keep the link's own target: the video on YouTube.
+const EMBED = "https://www.youtube-nocookie.com/embed/";
+let opener = null;
+
+function playerOpen() {
+  const player = document.getElementById("player");
+  return Boolean(player && player.open);
+}
+
+function focusables(root) {
+  return Array.from(root.querySelectorAll("a[href], button, iframe, [tabindex]")).filter(
+    (node) => node.tabIndex >= 0 && !node.disabled && node.getClientRects().length > 0,
+  );
+}
+
+function openPlayer(link) {
+  const player = document.getElementById("player");
+  if (!player || typeof player.showModal !== "function") return false;
+  const card = link.closest(".card");
+  const titleLink = card && card.querySelector(".title a");
+  const title = titleLink ? titleLink.textContent.trim() : link.textContent.trim();
+  const frame = document.createElement("iframe");
+  frame.src = `${EMBED}${encodeURIComponent(link.dataset.play)}?autoplay=1`;
+  frame.title = `Video player: ${title}`;
+  frame.allow = "autoplay; encrypted-media; picture-in-picture; fullscreen";
+  frame.allowFullscreen = true;
+  // The site sends no referrer to other origins (Django's "same-origin"); YouTube's embed
+  // refuses to play without one, so the frame sends just our origin.
+  frame.referrerPolicy = "strict-origin-when-cross-origin";
+  player.querySelector("#player-title").textContent = title;
+  player.querySelector(".player-frame").replaceChildren(frame);
+  player.querySelector(".player-youtube").href = link.href;
+  opener = link;
+  player.showModal();
+  player.querySelector("[data-close]").focus();
+  return true;
+}
+
+document.addEventListener("click", (event) => {
+  if (event.defaultPrevented || event.button !== 0) return;
+  if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+  const link = event.target.closest && event.target.closest("a[data-play]");
+  if (!link) return;
+  if (openPlayer(link)) event.preventDefault();
+});
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest && event.target.closest("#player [data-close]")) {
+    document.getElementById("player").close();
+  }
+});
+
+// Escape closes a modal dialog natively ("cancel", then "close"); every way of closing ends here:
+// the frame goes (the video stops) and focus returns to the thumbnail that opened it, or to the
+// same card's thumbnail if a swap has replaced that card meanwhile.
+document.addEventListener(
+  "close",
+  (event) => {
+    const player = event.target;
+    if (!(player instanceof HTMLDialogElement) || player.id !== "player") return;
+    player.querySelector(".player-frame").replaceChildren();
+    let target = opener;
+    if (target && !target.isConnected) {
+      target = document.querySelector(`a[data-play="${CSS.escape(target.dataset.play)}"]`);
+    }
+    opener = null;
+    if (target) target.focus();
+  },
+  true,
+);
+
+// Tab and Shift+Tab cycle within the open player: from its last control back to its first and
+// the other way round. (The modal dialog makes the page inert, but the browser would otherwise
+// let focus leave the page for its own toolbar.) Focus inside the frame is the frame's own;
+// leaving it forwards or backwards lands on the dialog's next or previous control.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Tab" || !playerOpen()) return;
+  const player = document.getElementById("player");
+  const items = focusables(player);
+  if (!items.length) return;
+  const first = items[0];
+  const last = items[items.length - 1];
+  const active = document.activeElement;
+  if (event.shiftKey && (active === first || !player.contains(active))) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && (active === last || !player.contains(active))) {
+    event.preventDefault();
+    first.focus();
   }
 });

@@ -57,7 +57,7 @@ def test_times_stay_true_and_the_exact_time_shows_on_focus_in_the_readers_zone(
     expect(exact).to_be_visible()
     assert exact.bounding_box()["width"] > 50
     # 15:59 UTC is 21:29 in India.
-    expect(exact).to_contain_text("21:29")
+    expect(exact).to_have_text("28 Nov 2026, 21:29 UTC+5:30")
     expect(time).to_have_attribute("title", re.compile("21:29"))
     context.close()
 
@@ -122,11 +122,13 @@ def test_the_new_videos_pill_is_announced_reachable_and_hands_focus_on(
     expect(page.locator(CARDS).first).to_contain_text("Just in")
     expect(page.locator("#results-heading")).to_be_focused()
     # Tab goes on into the results: the subscribe and share links under the heading, then the
-    # cards.
+    # first card: its thumbnail (plays in place), its title.
     page.keyboard.press("Tab")
     expect(page.locator("#results a[data-feed='atom']")).to_be_focused()
     for _ in range(3):
         page.keyboard.press("Tab")
+    expect(page.locator(CARDS).first.locator("a.thumb")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(page.locator(CARDS).first.locator(".title a")).to_be_focused()
 
 

@@ -73,6 +73,17 @@ def test_every_response_carries_the_policy(client, db):
     assert "img-src 'self' https://i.ytimg.com data:" in settings.CONTENT_SECURITY_POLICY
 
 
+def test_the_only_frame_the_policy_allows_is_youtubes_privacy_enhanced_embed(client, db):
+    policy = client.get("/")["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["frame-src"] == "https://www.youtube-nocookie.com"
+    # Nothing else that could widen it: child-src would stand in for a missing frame-src, and
+    # default-src stays the site's own.
+    assert "child-src" not in directives
+    assert directives["default-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+
+
 def test_a_view_may_set_a_policy_of_its_own(rf):
     from django.http import HttpResponse
 
