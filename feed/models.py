@@ -319,7 +319,10 @@ class Webhook(models.Model):
 class Delivery(models.Model):
     """One attempt to POST one change to one subscription, and what came of it."""
 
-    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    # Its own index would repeat the first column of delivery_webhook_newest.
+    webhook = models.ForeignKey(
+        Webhook, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
     change_id = models.BigIntegerField()
     message_id = models.CharField(max_length=64)
     attempt = models.PositiveIntegerField()

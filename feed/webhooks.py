@@ -284,7 +284,9 @@ def enable(webhook: Webhook) -> None:
 
 
 def prune(webhook: Webhook) -> None:
-    """Keep the subscription's newest KEEP_DELIVERIES attempts (two index range statements)."""
+    """Keep the subscription's newest KEEP_DELIVERIES attempts: two range statements on the
+    (webhook, -id) index (SQLite: SEARCH ... USING COVERING INDEX delivery_webhook_newest;
+    PostgreSQL takes it, or the primary key backwards when one subscription has every row)."""
     oldest_kept = (
         Delivery.objects.filter(webhook=webhook)
         .order_by("-id")

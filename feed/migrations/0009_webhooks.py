@@ -96,6 +96,7 @@ class Migration(migrations.Migration):
                 (
                     "webhook",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="deliveries",
                         to="feed.webhook",
