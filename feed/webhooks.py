@@ -161,7 +161,8 @@ def deliver(
             filterset = ChangeFilter(data, queryset=qs)
             if not filterset.is_valid():
                 # Saved through the admin, they were valid: a release changed what is valid.
-                disable(webhook, reason=f"its filters are no longer valid: {filterset.errors}")
+                errors = "; ".join(f"{p}: {' '.join(m)}" for p, m in filterset.errors.items())
+                disable(webhook, reason=f"its filters are no longer valid: {errors}")
                 outcome.disabled += 1
                 return outcome
             qs, walk = filterset.qs, not filterset.few

@@ -476,3 +476,13 @@ def test_the_command_runs_one_round(add_videos, receiver):
     out = io.StringIO()
     call_command("deliver_webhooks", stdout=out)
     assert out.getvalue().strip() == "2 changes delivered, 0 failed, 0 subscriptions disabled"
+
+
+def test_a_subscription_whose_filters_became_invalid_is_disabled_saying_why(add_videos, receiver):
+    # Saved before a release that refuses them (the admin checks them on save).
+    webhook = subscribe(receiver, filters="live=maybe")
+    add_videos(1)
+    assert deliver().disabled == 1
+    webhook.refresh_from_db()
+    assert not webhook.active and "filters are no longer valid" in webhook.disabled_reason
+    assert "live: Select a valid choice" in webhook.disabled_reason and receiver.received == []
