@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import ssl
+import subprocess
 from datetime import datetime, timedelta
 
 import pytest
@@ -486,3 +489,50 @@ def test_a_subscription_whose_filters_became_invalid_is_disabled_saying_why(add_
     webhook.refresh_from_db()
     assert not webhook.active and "filters are no longer valid" in webhook.disabled_reason
     assert "live: Select a valid choice" in webhook.disabled_reason and receiver.received == []
+
+
+def self_signed(tmp_path, name: str) -> tuple[str, str]:
+    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a certificate")
+def test_https_goes_to_the_checked_address_and_checks_the_certificate_for_the_host_name(
+    add_videos, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(standardwebhooks.webhooks, "datetime", ClockDatetime)
+    monkeypatch.setattr(
+        outbound.socket,
+        "getaddrinfo",
+        lambda host, port, *a, **k: [(2, 1, 6, "", ("127.0.0.1", port))],
+    )
+    cert, key = self_signed(tmp_path, "hooks.example")
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(cert, key)
+    receiver = receivers.Receiver()
+    server = receivers.start(receiver, tls=served)
+    # The client trusts that certificate only (and checks it against the host name).
+    trusted = ssl.create_default_context(cafile=cert)
+    monkeypatch.setattr(outbound.ssl, "create_default_context", lambda: trusted)
+    try:
+        webhook = subscribe(receiver)
+        add_videos(1)
+        for host in ("other.example", "hooks.example"):
+            Webhook.objects.filter(pk=webhook.pk).update(
+                url=f"https://{host}:{receiver.port}/in", retry_at=None
+            )
+            deliver()
+    finally:
+        server.shutdown()
+        server.server_close()
+    first, second = Delivery.objects.order_by("id")
+    # Connected to the same address both times: the name decides whether the certificate fits.
+    assert not first.ok and "CERTIFICATE_VERIFY_FAILED" in first.error
+    assert second.ok and len(receiver.received) == 1 and receiver.received[0].error == ""
