@@ -433,8 +433,8 @@ def test_a_secret_is_never_in_logs_pages_or_a_dump(
     deliver()
     assert len(receiver.taken()) == 2
     dump = io.StringIO()
-    call_command("dumpdata", "feed.webhook", "feed.delivery", stdout=dump)
-    assert webhook.salt in dump.getvalue()
+    call_command("dumpdata", stdout=dump)  # sessions too: a message could fall back to one
+    assert webhook.salt in dump.getvalue() and "feed.delivery" in dump.getvalue()
     texts = {"the log": caplog.text, "the dump": dump.getvalue()}
     for path in (
         "/admin/feed/webhook/",
