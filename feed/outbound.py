@@ -8,15 +8,21 @@ body is read up to a small bound; redirects are not followed (a 3xx is just not 
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 # Of an answer's body, this much at most is read (the start of an error page, for the admin).
 BODY_LIMIT = 1024
+# A whole POST, answer included, takes at most this long: the read timeout bounds each read
+# only, and a receiver that sends its answer a byte at a time would otherwise hold the round
+# (and its lease) as long as it likes.
+TOTAL_SECONDS = 30
 
 
 class Refused(Exception):
@@ -112,11 +118,31 @@ def post(
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
+    expired = threading.Event()
+
+    def cut() -> None:
+        # From the timer's thread: a blocked read then returns at once.
+        expired.set()
+        if connection.sock is not None:
+            with contextlib.suppress(OSError):
+                connection.sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(TOTAL_SECONDS, cut)
+    timer.start()
     try:
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
-        return Answer(status=response.status, body=response.read(BODY_LIMIT))
-    except http.client.HTTPException as e:
+        answer = Answer(status=response.status, body=response.read(BODY_LIMIT))
+        if expired.is_set():
+            # Cut short, an answer can look whole (the headers end where the data ended).
+            raise TimeoutError
+        return answer
+    except (OSError, http.client.HTTPException) as e:
+        if expired.is_set():
+            raise TimeoutError(f"no whole answer within {TOTAL_SECONDS} s") from None
+        if isinstance(e, OSError):
+            raise
         raise OSError(f"bad answer: {type(e).__name__}: {e}") from None
     finally:
+        timer.cancel()
         connection.close()

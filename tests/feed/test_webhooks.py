@@ -536,3 +536,16 @@ def test_https_goes_to_the_checked_address_and_checks_the_certificate_for_the_ho
     # Connected to the same address both times: the name decides whether the certificate fits.
     assert not first.ok and "CERTIFICATE_VERIFY_FAILED" in first.error
     assert second.ok and len(receiver.received) == 1 and receiver.received[0].error == ""
+
+
+def test_a_receiver_that_never_finishes_its_answer_is_cut_off(add_videos, receiver, monkeypatch):
+    # Each read gets a byte well within the read timeout; only the whole-POST limit ends it.
+    monkeypatch.setattr(outbound, "TOTAL_SECONDS", 1)
+    webhook = subscribe(receiver)
+    add_videos(1)
+    receiver.answers = ["drip"]
+    assert deliver().failed == 1
+    attempt = Delivery.objects.get()
+    assert attempt.error == "TimeoutError: no whole answer within 1 s" and not attempt.ok
+    webhook.refresh_from_db()
+    assert webhook.position == 0
