@@ -549,3 +549,16 @@ def test_a_receiver_that_never_finishes_its_answer_is_cut_off(add_videos, receiv
     assert attempt.error == "TimeoutError: no whole answer within 1 s" and not attempt.ok
     webhook.refresh_from_db()
     assert webhook.position == 0
+
+
+def test_a_round_costs_four_statements_and_two_per_delivery(
+    add_videos, receiver, django_assert_num_queries
+):
+    webhook = subscribe(receiver)
+    for n in (1, 4):
+        add_videos(n)
+        # The log's end, a (short) page of changes, its videos' queries; per change its attempt
+        # and the position, in a transaction (a savepoint's two statements, inside the test's
+        # own); the prune's lookup. No statement per video or per query.
+        with django_assert_num_queries(3 + (2 + 2) * n + 1):
+            assert webhooks.deliver(webhook).delivered == n
