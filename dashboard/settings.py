@@ -313,6 +313,27 @@ YOUTUBE_DAILY_QUOTA = envint(
 )
 YOUTUBE_NUM_RETRIES = envint("YOUTUBE_NUM_RETRIES", "3")
 
+# Webhooks (feed/webhooks.py). Each subscription's signing secret is derived from its stored salt
+# and this key, never stored: changing the key changes every subscription's secret (rotate them
+# all and hand out the new ones). Default: SECRET_KEY; without one (DEBUG=1) a fixed development
+# key, so that the web process that shows a secret and the worker that signs agree.
+WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY") or (
+    env("SECRET_KEY") or "insecure-development-webhook-key"
+)
+# Deliveries to loopback, private, link-local and other non-global addresses: refused unless
+# allowed (allowed by default with DEBUG or in demo mode, where the receivers are local).
+WEBHOOK_ALLOW_PRIVATE = envbool("WEBHOOK_ALLOW_PRIVATE", "1" if DEBUG or DEMO_MODE else "0")
+# A subscription whose deliveries have failed for this long without a success is disabled.
+WEBHOOK_DISABLE_AFTER_SECONDS = envint(
+    "WEBHOOK_DISABLE_AFTER_SECONDS", str(3 * 24 * 3600), minimum=60
+)
+# Seconds to wait for a receiver's connection, and then for each read of its answer.
+WEBHOOK_CONNECT_TIMEOUT = envint("WEBHOOK_CONNECT_TIMEOUT", "5", minimum=1)
+WEBHOOK_READ_TIMEOUT = envint("WEBHOOK_READ_TIMEOUT", "10", minimum=1)
+# One round of deliveries at a time across every worker: a round renews its lease after each
+# POST; one killed mid-round holds the deliveries for this long at most.
+WEBHOOK_LEASE_SECONDS = envint("WEBHOOK_LEASE_SECONDS", "120", minimum=1)
+
 REDIS_URL = env("REDIS_URL")
 # Heroku Redis serves TLS (rediss://) with a self-signed certificate, which no client can verify:
 # app.json sets REDIS_SSL_CERT_REQS=none there. Everywhere else certificates are verified.

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from urllib.parse import urlsplit
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
-from feed import clock, discovery
-from feed.models import ApiKeyState, FetchRun, QuotaUsage, SearchQuery, Video
+from feed import changes as change_log
+from feed import clock, discovery, webhooks
+from feed.models import ApiKeyState, Delivery, FetchRun, QuotaUsage, SearchQuery, Video, Webhook
+
+# Attempts shown on a subscription's page, newest first.
+RECENT_DELIVERIES = 20
 
 
 @admin.register(SearchQuery)
@@ -74,4 +83,108 @@ class FetchRunAdmin(admin.ModelAdmin):
     list_filter = ["query", "error_reason"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class WebhookForm(forms.ModelForm):
+    url = forms.URLField(max_length=2000, assume_scheme="https", label="URL")
+
+    class Meta:
+        model = Webhook
+        fields = ["url", "filters", "active", "position"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ValidationError("only http and https URLs are delivered to")
+        return url
+
+    def clean_filters(self) -> str:
+        filters = self.cleaned_data["filters"].strip().lstrip("?")
+        webhooks.validate_filters(filters)
+        return filters
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    form = WebhookForm
+    list_display = ["url", "filters", "active", "position", "failing_since", "disabled_reason"]
+    list_filter = ["active"]
+    readonly_fields = [
+        "created_at",
+        "secret_rotated_at",
+        "failing_since",
+        "failures",
+        "retry_at",
+        "disabled_reason",
+        "recent_deliveries",
+    ]
+    actions = ["rotate_secret", "enable"]
+
+    def save_model(
+        self, request: HttpRequest, obj: Webhook, form: forms.Form, change: bool
+    ) -> None:
+        if not change and obj.position is None:
+            # From the current end of the log: what changes from now on.
+            obj.position = change_log.latest()
+        super().save_model(request, obj, form, change)
+        if not change:
+            show_secret(request, obj, webhooks.secret(obj))
+
+    @admin.action(description="Rotate the secret (the old one stops signing at once)")
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
+        for webhook in queryset:
+            show_secret(request, webhook, webhooks.rotate(webhook, now=clock.now()))
+
+    @admin.action(description="Enable (deliver again, from where it stopped)")
+    def enable(self, request: HttpRequest, queryset: QuerySet[Webhook]) -> None:
+        for webhook in queryset:
+            webhooks.enable(webhook)
+
+    @admin.display(description="recent deliveries")
+    def recent_deliveries(self, webhook: Webhook) -> str:
+        attempts = Delivery.objects.filter(webhook=webhook).order_by("-id")[:RECENT_DELIVERIES]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    f"{d.at:%Y-%m-%d %H:%M:%S}",
+                    d.message_id,
+                    d.attempt,
+                    "ok" if d.ok else "failed",
+                    d.status_code if d.status_code is not None else "-",
+                    d.error,
+                )
+                for d in attempts
+            ),
+        )
+        if not rows:
+            return "none yet"
+        return format_html(
+            "<table><tr><th>time (UTC)</th><th>webhook-id</th><th>attempt</th><th>result</th>"
+            "<th>status</th><th>error</th></tr>{}</table>",
+            rows,
+        )
+
+
+def show_secret(request: HttpRequest, webhook: Webhook, secret: str) -> None:
+    # The one time it is shown: it is stored nowhere, and derived again only to sign.
+    messages.warning(
+        request,
+        f"The signing secret of {webhook.url} is {secret} . It is shown only this once: "
+        "give it to the receiver now (rotate it to get a new one).",
+    )
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["at", "webhook", "message_id", "attempt", "ok", "status_code", "error"]
+    list_filter = ["ok", "webhook"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Delivery | None = None) -> bool:
         return False

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import UTC
 from typing import TypedDict
 
@@ -381,3 +382,78 @@ def query_texts(videos: list[Video]) -> dict[int, list[str]]:
         for video_id, text in cursor.fetchall():
             texts[video_id].append(text)
     return texts
+
+
+def new_salt() -> str:
+    """A webhook secret's salt (see feed.webhooks.secret): 32 random bytes, in hex."""
+    return secrets.token_hex(32)
+
+
+class Webhook(models.Model):
+    """A subscription: every change of the log (Change) that its filters keep is POSTed to its
+    URL, signed, in the log's order (feed/webhooks.py).
+
+    The signing secret is never stored: it is derived from `salt` and SECRET_KEY when signing
+    (feed.webhooks.secret), so this row, a database dump or a backup holds nothing that signs.
+    """
+
+    url = models.URLField(
+        max_length=2000, help_text="http(s) only; the receiver of the signed POSTs."
+    )
+    filters = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="The list's filters as its query string, e.g. q=tea+how&channel=UC... "
+        "(q, channel, query, live, published_after, published_before). Empty: every change.",
+    )
+    active = models.BooleanField(
+        default=True,
+        help_text="Inactive subscriptions are not delivered to; their changes wait for them.",
+    )
+    # The position (Change id) of the last change delivered, or skipped as not matching: the
+    # next delivery is the first matching change after it.
+    position = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The change log position delivered up to. Empty when adding: the current end "
+        "of the log (only changes from now on); 0: from the first change.",
+    )
+    salt = models.CharField(max_length=64, default=new_salt, editable=False)
+    created_at = models.DateTimeField(default=clock.now, editable=False)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The current failure streak: since when, how many attempts, when to try again.
+    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    failures = models.PositiveIntegerField(default=0, editable=False)
+    retry_at = models.DateTimeField(null=True, blank=True, editable=False)
+    disabled_reason = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class Delivery(models.Model):
+    """One attempt to POST one change to one subscription, and what came of it."""
+
+    # Its own index would repeat the first column of delivery_webhook_newest.
+    webhook = models.ForeignKey(
+        Webhook, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
+    change_id = models.BigIntegerField()
+    message_id = models.CharField(max_length=64)
+    attempt = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    ok = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "deliveries"
+        # The admin shows a subscription's newest attempts; pruning keeps the newest few.
+        indexes = [models.Index(fields=["webhook", "-id"], name="delivery_webhook_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} attempt {self.attempt}"

@@ -10,7 +10,7 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, on_startup
 from huey.exceptions import TaskLockedException
 
-from feed import clock, search, services
+from feed import clock, search, services, webhooks
 from feed.leases import lease
 from feed.models import SearchQuery
 
@@ -147,4 +147,21 @@ def merge_search_index() -> None:
             "full-text index: %d merge steps%s",
             steps,
             f", {segments} segments now" if segments is not None else "",
+        )
+
+
+@db_periodic_task(crontab(minute="*"))
+def deliver_webhooks() -> None:
+    """Deliver the change log to the webhook subscriptions (feed/webhooks.py)."""
+    try:
+        done = webhooks.deliver_leased(now=clock.now())
+    except TaskLockedException:
+        logger.info("webhooks not delivered: the previous round is still running")
+        return
+    if done.delivered or done.failed:
+        logger.info(
+            "webhooks: %d changes delivered, %d failed%s",
+            done.delivered,
+            done.failed,
+            f", {done.disabled} subscriptions disabled" if done.disabled else "",
         )
