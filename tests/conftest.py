@@ -8,7 +8,12 @@ import pytest
 
 from tests.fixtures.videos import T0, FakeSnippet
 
-pytest_plugins = ["tests.fixtures.clock", "tests.fixtures.fetching", "tests.fixtures.simulator"]
+pytest_plugins = [
+    "tests.fixtures.clock",
+    "tests.fixtures.fetching",
+    "tests.fixtures.queue",
+    "tests.fixtures.simulator",
+]
 
 # The suite sends hundreds of requests from one address: per-client limits are off, in this
 # process and in the servers tests start, unless a test turns them on (tests/dashboard/

@@ -9,6 +9,7 @@ import pytest
 
 from feed import store
 from feed.models import Video
+from tests.fixtures.plans import page_plan
 from tests.fixtures.videos import T0, FakeSnippet, api_get
 
 URL = "/api/v1/youtube/videos"
@@ -173,15 +174,8 @@ def test_an_empty_value_applies_no_filter(client, catalogue):
 )
 def test_a_filtered_page_walks_the_filters_partial_index(client, catalogue, params, index):
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL's plan depends on statistics; make bench reads it at 1M")
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(URL, params).status_code == 200
-    with connection.cursor() as cursor:
-        # The page's statement, not the change log's position (changes_since) read before it.
-        page = next(q["sql"] for q in captured.captured_queries if "feed_change" not in q["sql"])
-        cursor.execute("EXPLAIN QUERY PLAN " + page)
-        plan = " ".join(str(row) for row in cursor.fetchall())
+    plan = page_plan(client, URL, params)
     assert index in plan and "TEMP B-TREE" not in plan, plan

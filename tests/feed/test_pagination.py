@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from feed import store
 from feed.models import Video
 from feed.pagination import BadParameter, parse_limit, parse_token
+from tests.fixtures.plans import page_plan
 from tests.fixtures.videos import T0, FakeSnippet, api_get
 
 # Few distinct seconds, so that many videos share one: the hard case for a cursor.
@@ -124,18 +125,11 @@ def test_a_page_walks_an_index_in_feed_order_and_sorts_nothing(client, add_video
     # did, through an index holding removed_at's NULLs, showed on 20k seeded videos, not on a
     # test's few: feed.models explains the partial index.)
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL rightly sorts 30 rows; make bench reads its plans at 1M")
     add_videos(30)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get("/api/v1/youtube/videos", params).status_code == 200
-    with connection.cursor() as cursor:
-        # The page's statement (the first reads the change log's position: its primary key).
-        page = next(q["sql"] for q in captured.captured_queries if "feed_change" not in q["sql"])
-        cursor.execute("EXPLAIN QUERY PLAN " + page)
-        plan = " ".join(str(row) for row in cursor.fetchall())
+    plan = page_plan(client, "/api/v1/youtube/videos", params)
     assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, plan

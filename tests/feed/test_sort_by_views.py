@@ -9,6 +9,7 @@ import pytest
 from feed import store
 from feed.models import Video
 from tests.feed.test_filters import Details, add_timed, ids
+from tests.fixtures.plans import page_plan
 from tests.fixtures.videos import T0, FakeSnippet, api_get
 
 URL = "/api/v1/youtube/videos"
@@ -133,18 +134,11 @@ def test_sort_newest_and_oldest_work_in_the_api_too(client, add_videos):
 )
 def test_a_views_page_walks_an_index_and_sorts_nothing(client, add_videos, params):
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL's plan depends on statistics; make bench reads it at 1M")
     add_timed(add_videos, {f"planned{i:04d}": 600 for i in range(30)})
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(URL, params).status_code == 200
-    with connection.cursor() as cursor:
-        # The page's statement, not the change log's position (changes_since) read before it.
-        page = next(q["sql"] for q in captured.captured_queries if "feed_change" not in q["sql"])
-        cursor.execute("EXPLAIN QUERY PLAN " + page)
-        plan = " ".join(str(row) for row in cursor.fetchall())
+    plan = page_plan(client, URL, params)
     assert "_views" in plan and "TEMP B-TREE" not in plan, plan
 
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
-from huey.contrib.djhuey import HUEY
 from huey.exceptions import TaskLockedException
 
 from feed import leases, search, tasks
@@ -22,13 +21,7 @@ T0 = datetime(2026, 11, 28, 16, 0, tzinfo=UTC)
 POLL_STATEMENTS = {"sqlite": 41, "postgresql": 44}
 
 
-@pytest.fixture(autouse=True)
-def memory_huey():
-    """Huey's in-memory storage (leases, the scheduler's horizon), empty for each test."""
-    HUEY.immediate = True
-    HUEY.storage.flush_all()
-    yield HUEY
-    HUEY.immediate = False
+pytestmark = pytest.mark.usefixtures("memory_huey")  # tests/fixtures/queue.py
 
 
 class PollSchedule:

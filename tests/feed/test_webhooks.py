@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 import pytest
 import standardwebhooks.webhooks
 from django.core.management import call_command
-from huey.contrib.djhuey import HUEY
 
 from feed import clock as feed_clock
 from feed import outbound, store, webhooks
@@ -34,13 +33,7 @@ class ClockDatetime(datetime):
         return feed_clock.now().astimezone(tz)
 
 
-@pytest.fixture(autouse=True)
-def memory_huey():
-    """Huey's in-memory storage (the deliveries' lease), empty for each test."""
-    HUEY.immediate = True
-    HUEY.storage.flush_all()
-    yield HUEY
-    HUEY.immediate = False
+pytestmark = pytest.mark.usefixtures("memory_huey")  # tests/fixtures/queue.py
 
 
 @pytest.fixture
