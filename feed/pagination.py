@@ -139,16 +139,26 @@ def fetch_views_page(
     an expression no index matches, so that neither engine walks the views index.
     """
     views_sql = f"({VIEWS_SQL} + 0)" if rank_all else VIEWS_SQL
-    if isinstance(cursor, tuple):
+
+    def ordered(part: QuerySet[Video], *, tie: bool = False) -> QuerySet[Video]:
+        # Within a tie the count is one value: ordered by it too, SQLite sorted the tie.
+        order = [f"-{column}"] if tie else ["-views_rank", f"-{column}"]
+        return part.extra(select={"views_rank": views_sql}, order_by=order)
+
+    if not isinstance(cursor, tuple):
+        rows = list(ordered(qs)[: limit + 1])
+    else:
         views, key = cursor
-        # The first term is a range on the index's leading expression; the second the exact
-        # tie-break (a row value comparison is not served by an expression index on SQLite).
-        qs = qs.extra(
-            where=[f"{views_sql} <= %s AND ({views_sql} < %s OR {column} < %s)"],
-            params=[views, views, key],
-        )
-    ordered = qs.extra(select={"views_rank": views_sql}, order_by=["-views_rank", f"-{column}"])
-    rows = list(ordered[: limit + 1])
+        # Two seeks of the index instead of one OR-ed range: the rest of the cursor's tie
+        # (views = v, older keys), then, if the page is not full, the lower counts. The OR-ed
+        # range walked a tie from its top: 500 ms at 1M for a page deep in a large tie (hidden
+        # or unknown counts are all -1). A row value comparison is not served by an expression
+        # index on SQLite.
+        rest_of_tie = qs.extra(where=[f"{views_sql} = %s AND {column} < %s"], params=[views, key])
+        rows = list(ordered(rest_of_tie, tie=True)[: limit + 1])
+        if len(rows) <= limit:
+            lower = qs.extra(where=[f"{views_sql} < %s"], params=[views])
+            rows += list(ordered(lower)[: limit + 1 - len(rows)])
     if len(rows) > limit:
         last = rows[limit - 1]
         return Page(items=rows[:limit], next_token=f"{last.views_rank}_{last.sort_key}")
