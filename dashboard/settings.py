@@ -315,11 +315,11 @@ YOUTUBE_NUM_RETRIES = envint("YOUTUBE_NUM_RETRIES", "3")
 
 # Webhooks (feed/webhooks.py). Each subscription's signing secret is derived from its stored salt
 # and this key, never stored: changing the key changes every subscription's secret (rotate them
-# all and hand out the new ones). Default: SECRET_KEY; without one (DEBUG=1) a fixed development
-# key, so that the web process that shows a secret and the worker that signs agree.
-WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY") or (
-    env("SECRET_KEY") or "insecure-development-webhook-key"
-)
+# all and hand out the new ones). Default: SECRET_KEY. Without one (DEBUG=1 only) each process
+# makes up its own SECRET_KEY, yet the web process that shows a secret and the worker that signs
+# must agree: they share a random key made once in WEBHOOK_DEV_KEY_FILE (feed.webhooks).
+WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY") or env("SECRET_KEY")
+WEBHOOK_DEV_KEY_FILE = BASE_DIR / "var" / "webhook-dev-key"
 # Deliveries to loopback, private, link-local and other non-global addresses: refused unless
 # allowed (allowed by default with DEBUG or in demo mode, where the receivers are local).
 WEBHOOK_ALLOW_PRIVATE = envbool("WEBHOOK_ALLOW_PRIVATE", "1" if DEBUG or DEMO_MODE else "0")

@@ -15,9 +15,13 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import secrets
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import standardwebhooks
 from django.conf import settings
@@ -54,9 +58,32 @@ def secret(webhook: Webhook) -> str:
     """The subscription's signing secret, as the library (and the receiver) takes it: "whsec_"
     and the base64 of 32 bytes. Derived, never stored: HMAC-SHA256 of the stored salt under
     WEBHOOK_SECRET_KEY, so the database alone does not give it away."""
-    key = settings.WEBHOOK_SECRET_KEY.encode()
-    digest = hmac.new(key, f"feed.webhooks:{webhook.salt}".encode(), hashlib.sha256).digest()
+    salt = f"feed.webhooks:{webhook.salt}".encode()
+    digest = hmac.new(signing_key(), salt, hashlib.sha256).digest()
     return "whsec_" + base64.b64encode(digest).decode()
+
+
+def signing_key() -> bytes:
+    """WEBHOOK_SECRET_KEY; without one (DEBUG=1 and no SECRET_KEY) the development key that every
+    process of this checkout shares, made at random the first time (never in code or database)."""
+    if settings.WEBHOOK_SECRET_KEY:
+        return settings.WEBHOOK_SECRET_KEY.encode()
+    path = Path(settings.WEBHOOK_DEV_KEY_FILE)
+    if path.exists():
+        return path.read_bytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written aside, then linked into place: the file appears whole or not at all, and of two
+    # processes starting at once the second reads the first one's key.
+    # (mkstemp: readable by this user only).
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as draft:
+        draft.write(secrets.token_urlsafe(50).encode())
+    try:
+        os.link(draft.name, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(draft.name)
+    return path.read_bytes()
 
 
 def rotate(webhook: Webhook, *, now: datetime) -> str:

@@ -47,6 +47,12 @@ def no_rate_limits(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def webhook_dev_key(settings, tmp_path_factory) -> None:
+    # Without SECRET_KEY, webhook secrets come from a key file made once: the suite's own.
+    settings.WEBHOOK_DEV_KEY_FILE = tmp_path_factory.getbasetemp() / "webhook-dev-key"
+
+
+@pytest.fixture(autouse=True)
 def no_status_cache(settings) -> None:
     # Tests read the status page's figures fresh after changing the data; the cache's own tests
     # (tests/dashboard/test_status.py) turn it on, on a cleared cache, and move the clock.

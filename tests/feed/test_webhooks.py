@@ -448,6 +448,20 @@ def test_the_secret_follows_the_configured_key(settings):
     assert re.fullmatch(r"whsec_[A-Za-z0-9+/]{43}=", first)
 
 
+def test_without_a_key_the_processes_share_one_made_at_random(settings, tmp_path):
+    # DEBUG=1 without SECRET_KEY: the web process and the worker each make up a SECRET_KEY.
+    settings.WEBHOOK_SECRET_KEY = ""
+    settings.WEBHOOK_DEV_KEY_FILE = tmp_path / "var" / "webhook-dev-key"
+    webhook = Webhook(salt="0" * 64)
+    first = webhooks.secret(webhook)
+    key = settings.WEBHOOK_DEV_KEY_FILE
+    assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) >= 50
+    assert webhooks.secret(webhook) == first  # the next process reads the same key
+    assert list(key.parent.iterdir()) == [key]  # no draft left behind
+    settings.WEBHOOK_DEV_KEY_FILE = tmp_path / "another checkout"
+    assert webhooks.secret(webhook) != first  # random, not a key written in the code
+
+
 def test_the_backoff_doubles_from_a_minute_up_to_an_hour():
     minutes = [webhooks.backoff(n).total_seconds() / 60 for n in range(1, 10)]
     assert minutes == [1, 2, 4, 8, 16, 32, 60, 60, 60]
