@@ -20,7 +20,7 @@ from django_htmx.http import push_url
 
 from dashboard import display, status
 from dashboard.filters import SORT_CHOICES, WHEN_CHOICES, GridFilter
-from feed import api, clock, pagination
+from feed import api, clock, openapi, pagination
 from feed.filters import DURATION_CHOICES, SHORTS_CHOICES
 from feed.models import SearchQuery, Video
 
@@ -340,7 +340,7 @@ def status_page(request: HttpRequest) -> HttpResponse:
 @require_safe
 def api_page(request: HttpRequest) -> HttpResponse:
     """The OpenAPI document as a page to read; the JSON stays at /api/v1/openapi.json."""
-    document = api.openapi_document()
+    document = openapi.document()
     operations = [
         {
             "method": method.upper(),
