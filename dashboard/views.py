@@ -59,6 +59,13 @@ PARAMS_EXPLAINED = {
 }
 
 
+# The "Type" filter's words for each Video.Live (the admin shows the model's own labels).
+LIVE_WORDS = {
+    Video.Live.NONE: "Regular",
+    Video.Live.LIVE: "Live now",
+    Video.Live.UPCOMING: "Upcoming",
+}
+
 # What the first page and the next ones hold, by sort: headings, links and the end say it.
 FIRST_AND_LATER = {
     "newest": ("newest", "older"),
@@ -211,7 +218,7 @@ def grid(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
         "raw": request.GET,
         "when_choices": WHEN_CHOICES,
         "sort_choices": SORT_CHOICES,
-        "live_choices": [("none", "Regular"), ("live", "Live now"), ("upcoming", "Upcoming")],
+        "live_choices": [(live.value, LIVE_WORDS[live]) for live in Video.Live],
         "duration_choices": DURATION_CHOICES,
         "shorts_choices": SHORTS_CHOICES,
         "source_queries": list(SearchQuery.objects.values_list("text", flat=True)),
@@ -317,11 +324,11 @@ def shown_limit(raw: str) -> int:
 
 
 def parse_since(raw: str | None) -> int | None:
+    """The live banner's mark: the sort key of the newest video the grid showed (0: none)."""
     if raw is None:
         return None
-    if not pagination.DIGITS.fullmatch(raw) or int(raw) > pagination.MAX_TOKEN:
-        raise pagination.BadParameter("since", "must be the sort key of the newest video shown")
-    return int(raw)
+    message = "must be the sort key of the newest video shown"
+    return pagination.parse_position(raw, param="since", message=message)
 
 
 @require_safe

@@ -491,3 +491,15 @@ def test_the_api_link_leads_to_a_page_that_describes_the_api(client, db):
     assert page.status_code == 200 and text.startswith("<!doctype html>")
     assert "<code>GET /api/v1/youtube/videos</code>" in text and "<code>sync_token</code>" in text
     assert 'href="/api/v1/openapi.json"' in text
+
+
+def test_the_type_filter_offers_every_kind_of_video_in_the_pages_words(client, db):
+    html = get(client).content.decode()
+    select = html.split('<select name="live">')[1].split("</select>")[0]
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]+)</option>', select)
+    assert options == [
+        ("", "All videos"),
+        ("none", "Regular"),
+        ("live", "Live now"),
+        ("upcoming", "Upcoming"),
+    ]
