@@ -280,16 +280,17 @@ def grid(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
             },
         )
 
+    filtered = filterset.filtered
     page = pagination.fetch_page(
-        filterset.qs,
+        filtered.qs,
         cursor=cursor,
         limit=shown_limit(request.GET.get("shown", "")) if cursor is None else PAGE_SIZE,
-        column=filterset.order_column,
+        column=filtered.column,
         sort=filterset.sort_order,
-        terms=filterset.terms,
-        rank_all=filterset.rank_all,
+        terms=filtered.terms,
+        rank_all=filtered.rank_all,
     )
-    items = cards(page.items, terms=filterset.terms, now=now)
+    items = cards(page.items, terms=filtered.terms, now=now)
     newest_first = filterset.sort_order == "newest"
     top = page.items[0].sort_key if page.items and cursor is None else 0
     channel_id = data.get("channel", "").strip()
@@ -304,7 +305,7 @@ def grid(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
             "channel_title": next(
                 (v.channel_title for v in page.items if v.channel_id == channel_id), channel_id
             ),
-            "searching": bool(filterset.terms or filterset.video_id),
+            "searching": bool(filtered.terms or filterset.video_id),
         }
     )
     if fragment:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from feed import changes as change_log
 from feed import pagination, search
-from feed.filters import ChangeFilter, VideoFilter
+from feed.filters import ChangeFilter, Filtered, VideoFilter
 from feed.models import Video, VideoDict, query_texts
 from feed.openapi import document as openapi_document
 
@@ -57,14 +57,12 @@ def videos(request: HttpRequest) -> JsonResponse:
     qs = Video.listed().defer(
         "first_seen_at", "updated_at", "removed_at", "checked_at", "check_due_at"
     )
-    terms: list[str] = []
-    rank_all = False
     if sort == "relevance" and "q" not in request.GET:
         return error("sort", "relevance ranks a search: give words to search for in q")
     if FILTERS.isdisjoint(request.GET.keys()):
         # The plain feed, most reads: building and validating a FilterSet would cost more
         # than the query itself.
-        column = search.order_column(searching=False)
+        filtered = Filtered(qs=qs, column=search.order_column(searching=False), terms=[])
     else:
         filterset = VideoFilter(request.GET, queryset=qs, sort=sort)
         if not filterset.is_valid():
@@ -72,11 +70,16 @@ def videos(request: HttpRequest) -> JsonResponse:
             return error(param, " ".join(messages))
         if message := filterset.sort_error():
             return error("sort", message)
-        qs, column, terms = filterset.qs, filterset.order_column, filterset.terms
-        rank_all = filterset.rank_all
+        filtered = filterset.filtered
 
     page = pagination.fetch_page(
-        qs, cursor=cursor, limit=limit, column=column, sort=sort, terms=terms, rank_all=rank_all
+        filtered.qs,
+        cursor=cursor,
+        limit=limit,
+        column=filtered.column,
+        sort=sort,
+        terms=filtered.terms,
+        rank_all=filtered.rank_all,
     )
     texts = query_texts(page.items)
     return JsonResponse(
@@ -117,7 +120,7 @@ def changes(request: HttpRequest) -> JsonResponse:
         if not filterset.is_valid():
             param, messages = next(iter(filterset.errors.items()))
             return error(param, " ".join(messages))
-        qs, walk = filterset.qs, not filterset.few
+        qs, walk = filterset.filtered.qs, not filterset.filtered.few
     rows = change_log.fetch_page(qs, since=since, limit=limit, walk=walk)
     texts = query_texts([video for video in rows if video.removed_at is None])
     entries: list[ChangeDict | RemovedDict] = [

@@ -105,7 +105,7 @@ def fetch_page(
 ) -> Page:
     """One page of the videos after `cursor` (a sort key) in feed order: newest first, or
     oldest first, or most viewed (`sort`). `column` holds the sort key in the query
-    (VideoFilter.order_column).
+    (feed.filters.Filtered.column).
 
     One row more than asked tells whether anything further exists, so the last page says
     `next_token=None` without a COUNT.
