@@ -10,9 +10,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.core.exceptions import TooManyFieldsSent
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -91,17 +89,12 @@ def select(request: HttpRequest) -> Selection | HttpResponse:
 
 
 def _select(request: HttpRequest) -> Selection | HttpResponse:
-    try:
-        data = request.GET
-    except TooManyFieldsSent:  # as the API: our 400 body, not Django's HTML one
-        return api.error(
-            "query_string",
-            f"at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} parameters are accepted",
-        )
+    if refusal := api.too_many_fields(request):  # as the API: our 400 body
+        return refusal
+    data = request.GET
     filterset = GridFilter(data, queryset=Video.listed(), now=clock.now())
     if not filterset.is_valid():
-        param, messages = next(iter(filterset.errors.items()))
-        return api.error(param, " ".join(messages))
+        return api.invalid(filterset)
     if message := filterset.sort_error():  # a feed ignores the sort, but not a wrong one
         return api.error("sort", message)
     cleaned = filterset.form.cleaned_data

@@ -30,19 +30,33 @@ def server_error(request: HttpRequest) -> JsonResponse:
     return error(None, "internal error: it is logged; try again in a moment", status=500)
 
 
+def too_many_fields(request: HttpRequest) -> JsonResponse | None:
+    """Our 400 when the query string holds more parameters than Django parses (its own refusal
+    is an HTML page), or None. Parsed here, before anything else reads it."""
+    try:
+        request.GET  # noqa: B018
+    except TooManyFieldsSent:
+        return error(
+            "query_string",
+            f"at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} parameters are accepted",
+        )
+    return None
+
+
+def invalid(filterset: VideoFilter) -> JsonResponse:
+    """The 400 naming the first parameter the filters refuse."""
+    param, messages = next(iter(filterset.errors.items()))
+    return error(param, " ".join(messages))
+
+
 class ChangeDict(VideoDict):
     removed: bool
 
 
 @require_safe
 def videos(request: HttpRequest) -> JsonResponse:
-    try:
-        request.GET  # noqa: B018 -- parsed here so that a refusal is our 400, not Django's HTML one
-    except TooManyFieldsSent:
-        return error(
-            "query_string",
-            f"at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} parameters are accepted",
-        )
+    if refusal := too_many_fields(request):
+        return refusal
     try:
         sort = pagination.parse_sort(request.GET.get("sort"))
         cursor = pagination.parse_token(request.GET.get("sync_token"), sort=sort)
@@ -66,8 +80,7 @@ def videos(request: HttpRequest) -> JsonResponse:
     else:
         filterset = VideoFilter(request.GET, queryset=qs, sort=sort)
         if not filterset.is_valid():
-            param, messages = next(iter(filterset.errors.items()))
-            return error(param, " ".join(messages))
+            return invalid(filterset)
         if message := filterset.sort_error():
             return error("sort", message)
         filtered = filterset.filtered
@@ -99,13 +112,8 @@ class RemovedDict(TypedDict):
 @require_safe
 def changes(request: HttpRequest) -> JsonResponse:
     """The change log after `since`, oldest first: each changed video as it is now."""
-    try:
-        request.GET  # noqa: B018 -- parsed here so that a refusal is our 400 (see videos())
-    except TooManyFieldsSent:
-        return error(
-            "query_string",
-            f"at most {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} parameters are accepted",
-        )
+    if refusal := too_many_fields(request):
+        return refusal
     try:
         since = pagination.parse_since(request.GET.get("since"))
         limit = pagination.parse_limit(request.GET.get("limit"))
@@ -118,8 +126,7 @@ def changes(request: HttpRequest) -> JsonResponse:
     if not FILTERS.isdisjoint(request.GET.keys()):
         filterset = ChangeFilter(request.GET, queryset=qs)
         if not filterset.is_valid():
-            param, messages = next(iter(filterset.errors.items()))
-            return error(param, " ".join(messages))
+            return invalid(filterset)
         qs, walk = filterset.filtered.qs, not filterset.filtered.few
     rows = change_log.fetch_page(qs, since=since, limit=limit, walk=walk)
     texts = query_texts([video for video in rows if video.removed_at is None])
