@@ -189,7 +189,7 @@ def grid(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
         # Only the banner reads it, but a bad one is refused wherever it comes.
         parse_since(request.GET.get("since"))
     except pagination.BadParameter as e:
-        return bad_request(request, Refusal(e.param, e.message), address=address)
+        return bad_request(request, Refusal(param=e.param, message=e.message), address=address)
     now = clock.now()
     filterset = GridFilter(address.data, queryset=Video.listed(), now=now)
     if refusal := check_filters(filterset):
@@ -237,7 +237,7 @@ def banner(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
     try:
         since = parse_since(request.GET["since"])
     except pagination.BadParameter as e:
-        return bad_request(request, Refusal(e.param, e.message), address=address)
+        return bad_request(request, Refusal(param=e.param, message=e.message), address=address)
     filterset = GridFilter(address.data, queryset=Video.listed(), now=clock.now())
     if refusal := check_filters(filterset):
         return bad_request(request, refusal, address=address)
@@ -320,7 +320,7 @@ def form_context(request: HttpRequest, address: Address) -> dict:
     }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Refusal:
     """Why the grid cannot show what a request asks: the parameter at fault and its message."""
 
@@ -330,17 +330,18 @@ class Refusal:
 
 
 def check_filters(filterset: GridFilter) -> Refusal | None:
+    """Why the grid cannot show what these filters ask (a 400), or None."""
     if not filterset.is_valid():
         param, messages = next(iter(filterset.errors.items()))
-        return Refusal(param, " ".join(messages))
+        return Refusal(param=param, message=" ".join(messages))
     if message := filterset.sort_error():
-        return Refusal("sort", message, explained=message)
+        return Refusal(param="sort", message=message, explained=message)
     data = filterset.form.cleaned_data
     after, before = data.get("published_after"), data.get("published_before")
     if after is not None and before is not None and after > before:
         # Contradictory dates would just show nothing: say which one to change.
         message = "must not be before the “From” date"
-        return Refusal("published_before", message, explained=message)
+        return Refusal(param="published_before", message=message, explained=message)
     return None
 
 
