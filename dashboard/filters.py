@@ -6,10 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
 
-from feed.filters import VideoFilter, applied_later
-from feed.models import Video
+from feed.filters import VideoFilter
 
 WHEN_CHOICES = [
     ("hour", "Last hour"),
@@ -39,8 +37,10 @@ def when_start(when: str, *, now: datetime) -> datetime:
 
 
 class GridFilter(VideoFilter):
-    when = django_filters.ChoiceFilter(choices=WHEN_CHOICES, method=applied_later)
-    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method=applied_later)
+    # A preset narrows the date range (date_range); the sort decides how the page is read.
+    when = django_filters.ChoiceFilter(choices=WHEN_CHOICES)
+    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES)
+    selected = VideoFilter.selected | {"when", "sort"}
 
     def __init__(self, data: Any = None, *args: Any, now: datetime, **kwargs: Any) -> None:
         super().__init__(data, *args, **kwargs)
@@ -54,23 +54,22 @@ class GridFilter(VideoFilter):
     def oldest_first(self) -> bool:
         return self.sort_order == "oldest"
 
-    def filter_queryset(self, queryset: QuerySet[Video]) -> QuerySet[Video]:
-        # VideoFilter turns published_after/before into a sort-key range (on the full-text
-        # index's rowid while searching): narrowing those two values reuses all of that.
-        data = self.form.cleaned_data
-        if when := data.get("when"):
+    def date_range(self) -> tuple[datetime | None, datetime | None]:
+        # VideoFilter turns the range into a sort-key range (on the full-text index's rowid
+        # while searching): narrowing its two ends reuses all of that.
+        after, before = super().date_range()
+        if when := self.form.cleaned_data.get("when"):
             start = when_start(when, now=self.now)
-            after = data.get("published_after")
-            data["published_after"] = max(after, start) if after else start
-        before = data.get("published_before")
+            after = max(after, start) if after else start
         if before is not None and len(self.data.get("published_before", "")) == DATE_ONLY_LENGTH:
             # A date picker's "to 28 Nov" means the whole day (the API reads a bare date as its
             # midnight).
-            data["published_before"] = before + timedelta(days=1, seconds=-1)
-        return super().filter_queryset(queryset)
+            before += timedelta(days=1, seconds=-1)
+        return after, before
 
     def count_newer(self, since: int, *, cap: int) -> int:
         """Videos above sort key `since` that match the filters, counting no further than
         `cap + 1` (so "50+" costs what 51 rows cost, however many arrived)."""
-        newer = self.qs.extra(where=[f"{self.order_column} > %s"], params=[since])
+        filtered = self.filtered
+        newer = filtered.qs.extra(where=[f"{filtered.column} > %s"], params=[since])
         return newer.order_by()[: cap + 1].count()

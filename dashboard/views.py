@@ -20,7 +20,7 @@ from django_htmx.http import push_url
 
 from dashboard import display, status
 from dashboard.filters import SORT_CHOICES, WHEN_CHOICES, GridFilter
-from feed import api, clock, pagination
+from feed import api, clock, openapi, pagination
 from feed.filters import DURATION_CHOICES, SHORTS_CHOICES
 from feed.models import SearchQuery, Video
 
@@ -58,6 +58,13 @@ PARAMS_EXPLAINED = {
     "since": ("live banner's link", ""),
 }
 
+
+# The "Type" filter's words for each Video.Live (the admin shows the model's own labels).
+LIVE_WORDS = {
+    Video.Live.NONE: "Regular",
+    Video.Live.LIVE: "Live now",
+    Video.Live.UPCOMING: "Upcoming",
+}
 
 # What the first page and the next ones hold, by sort: headings, links and the end say it.
 FIRST_AND_LATER = {
@@ -120,13 +127,6 @@ def feed_urls(params: list[tuple[str, str]]) -> dict[str, str]:
     }
 
 
-def with_params(params: list[tuple[str, str]], *, base: str = "", **extra: str | int) -> str:
-    """A link to the grid (or to `base`, a channel's page) with these parameters."""
-    base = base or reverse("dashboard-grid")
-    query = urlencode(params + [(k, str(v)) for k, v in extra.items()])
-    return f"{base}?{query}" if query else base
-
-
 @dataclass(frozen=True, slots=True)
 class Channel:
     id: str
@@ -147,19 +147,6 @@ def find_channel(channel_id: str) -> Channel | None:
     if newest is None:
         return None
     return Channel(id=channel_id, title=newest or channel_id, videos=videos.count())
-
-
-def bad_request(
-    request: HttpRequest, *, param: str, message: str, context: dict, explained: str = ""
-) -> HttpResponse:
-    name, default = PARAMS_EXPLAINED.get(param, (param, ""))
-    explained = explained or default
-    if not explained and message.startswith("must "):
-        explained = message
-    error = {"param": param, "name": name, "explained": explained, "message": message}
-    template = "dashboard/_results.html" if request.htmx else "dashboard/grid.html"
-    context = {**context, "error": error, "fragment": bool(request.htmx)}
-    return render(request, template, context, status=400)
 
 
 def base_context() -> dict:
@@ -190,123 +177,191 @@ CHANNEL_ID_MAX = 64  # Video.channel_id's max_length
 
 
 def grid(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
+    """The grid's page (video_grid, channel_page): parse, validate, fetch the page, render.
+    The live banner's poll asks the same address with `since`: banner() answers it."""
+    fragment = bool(request.htmx) and not request.htmx.history_restore_request
+    if fragment and "since" in request.GET:
+        return banner(request, channel=channel)
+    address = address_of(request, channel=channel)
+    try:
+        sort = pagination.parse_sort(request.GET.get("sort"))
+        cursor = pagination.parse_token(request.GET.get("sync_token"), sort=sort)
+        # Only the banner reads it, but a bad one is refused wherever it comes.
+        parse_since(request.GET.get("since"))
+    except pagination.BadParameter as e:
+        return bad_request(request, Refusal(param=e.param, message=e.message), address=address)
     now = clock.now()
-    params = canonical_params(request.GET)
-    base = ""
-    data = request.GET
-    if channel is not None:
-        # The page is the channel filter: the address says it, not a parameter.
-        params = [p for p in params if p[0] != "channel"]
-        base = channel.url
-        data = request.GET.copy()
-        data["channel"] = channel.id
+    filterset = GridFilter(address.data, queryset=Video.listed(), now=now)
+    if refusal := check_filters(filterset):
+        return bad_request(request, refusal, address=address)
 
-    def link(params: list[tuple[str, str]], **extra: str | int) -> str:
-        return with_params(params, base=base, **extra)
-
-    sort = dict(params).get("sort", "newest")
+    filtered = filterset.filtered
+    page = pagination.fetch_page(
+        filtered.qs,
+        cursor=cursor,
+        limit=shown_limit(request.GET.get("shown", "")) if cursor is None else PAGE_SIZE,
+        column=filtered.column,
+        sort=filterset.sort_order,
+        terms=filtered.terms,
+        rank_all=filtered.rank_all,
+    )
+    # Only the top of a newest-first feed can grow while the reader looks at it.
+    top_shown = filterset.sort_order == "newest" and cursor is None
+    top = page.items[0].sort_key if page.items else 0
+    channel_id = filterset.form.cleaned_data.get("channel", "").strip()
     context = {
+        **results_context(address),
+        "cards": cards(page.items, terms=filtered.terms, now=now),
+        "cursor": cursor,
+        "next_url": address.link(sync_token=page.next_token) if page.next_token else "",
+        "first_url": address.link(),
+        "poll_url": address.link(since=top) if top_shown else "",
+        "channel_title": next(
+            (v.channel_title for v in page.items if v.channel_id == channel_id), channel_id
+        ),
+        "searching": bool(filtered.terms or filterset.video_id),
+    }
+    if not fragment:
+        return render(request, "dashboard/grid.html", {**context, **form_context(request, address)})
+    if cursor is not None:
+        return render(request, "dashboard/_cards.html", context)
+    response = render(request, "dashboard/_results.html", {**context, "fragment": True})
+    # The address bar shows the search and filters as a reader would type them.
+    return push_url(response, address.link())
+
+
+def banner(request: HttpRequest, *, channel: Channel | None) -> HttpResponse:
+    """The live banner's poll (every 15 seconds, htmx): how many newer videos match, without
+    moving the grid. It reads the count and nothing the banner does not show."""
+    address = address_of(request, channel=channel)
+    try:
+        since = parse_since(request.GET["since"])
+    except pagination.BadParameter as e:
+        return bad_request(request, Refusal(param=e.param, message=e.message), address=address)
+    filterset = GridFilter(address.data, queryset=Video.listed(), now=clock.now())
+    if refusal := check_filters(filterset):
+        return bad_request(request, refusal, address=address)
+    count = filterset.count_newer(since, cap=BANNER_CAP)
+    seen = min(count, BANNER_CAP + 1)
+    context = {
+        "new_count": count,
+        "new_label": f"{BANNER_CAP}+" if count > BANNER_CAP else str(count),
+        "poll_url": address.link(since=since, seen=seen),
+        "show_url": address.link(),
+        # `seen`: the count the page shows now; a screen reader hears a count only when it
+        # changes.
+        "announce_new": count and request.GET.get("seen", "") != str(seen),
+    }
+    return render(request, "dashboard/_banner.html", context)
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where a grid page is: the grid or a channel's page, the filters its links carry
+    (canonical; a channel's page leaves its own channel to the path) and the data its
+    filters read (with that channel)."""
+
+    channel: Channel | None
+    params: list[tuple[str, str]]
+    data: QueryDict
+
+    @property
+    def path(self) -> str:
+        return self.channel.url if self.channel else reverse("dashboard-grid")
+
+    def link(self, params: list[tuple[str, str]] | None = None, **extra: str | int) -> str:
+        """This page with `params` (by default its own) and `extra`."""
+        params = self.params if params is None else params
+        query = urlencode(params + [(k, str(v)) for k, v in extra.items()])
+        return f"{self.path}?{query}" if query else self.path
+
+
+def address_of(request: HttpRequest, *, channel: Channel | None) -> Address:
+    params = canonical_params(request.GET)
+    if channel is None:
+        return Address(channel=None, params=params, data=request.GET)
+    # The page is the channel filter: the address says it, not a parameter.
+    data = request.GET.copy()
+    data["channel"] = channel.id
+    return Address(channel=channel, params=[p for p in params if p[0] != "channel"], data=data)
+
+
+def results_context(address: Address) -> dict:
+    """What the results show whatever they hold: the filters, their links, the sort's words."""
+    params = dict(address.params)
+    # The words follow the sort: an oldest-first feed's next page holds newer videos.
+    first, later = FIRST_AND_LATER[params.get("sort", "newest")]
+    return {
         **base_context(),
-        "params": dict(params),
+        "params": params,
+        "channel": address.channel,
+        "filtered": any(name not in ("q", "sort") for name in params),
+        "clear_url": address.link([p for p in address.params if p[0] == "q"]),
+        # Subscribe and share: the feeds of these filters (a channel page's with its channel),
+        # and this page's own address.
+        "feeds": feed_urls(canonical_params(address.data)),
+        "share_url": address.link(),
+        "first": first,
+        "later": later,
+    }
+
+
+def form_context(request: HttpRequest, address: Address) -> dict:
+    """What only the full page adds: the filter form, with the source queries to choose from."""
+    return {
         "raw": request.GET,
+        "form_url": address.path,
         "when_choices": WHEN_CHOICES,
         "sort_choices": SORT_CHOICES,
-        "live_choices": [("none", "Regular"), ("live", "Live now"), ("upcoming", "Upcoming")],
+        "live_choices": [(live.value, LIVE_WORDS[live]) for live in Video.Live],
         "duration_choices": DURATION_CHOICES,
         "shorts_choices": SHORTS_CHOICES,
         "source_queries": list(SearchQuery.objects.values_list("text", flat=True)),
-        "filtered": any(name != "q" for name, _ in params if name != "sort"),
-        "clear_url": link([p for p in params if p[0] == "q"]),
-        "channel": channel,
-        "form_url": base or reverse("dashboard-grid"),
-        # Subscribe and share: the feeds of these filters (a channel page's with its channel),
-        # and this page's own address.
-        "feeds": feed_urls(canonical_params(data)),
-        "share_url": link(params),
-        # The words follow the sort: an oldest-first feed's next page holds newer videos.
-        "first": FIRST_AND_LATER[sort][0],
-        "later": FIRST_AND_LATER[sort][1],
     }
-    try:
-        cursor = pagination.parse_token(
-            request.GET.get("sync_token"), sort=pagination.parse_sort(request.GET.get("sort"))
-        )
-        since = parse_since(request.GET.get("since"))
-    except pagination.BadParameter as e:
-        return bad_request(request, param=e.param, message=e.message, context=context)
 
-    filterset = GridFilter(data, queryset=Video.listed(), now=now)
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Refusal:
+    """Why the grid cannot show what a request asks: the parameter at fault and its message."""
+
+    param: str
+    message: str
+    explained: str = ""  # what the page says the parameter needs, when not PARAMS_EXPLAINED's
+
+
+def check_filters(filterset: GridFilter) -> Refusal | None:
+    """Why the grid cannot show what these filters ask (a 400), or None."""
     if not filterset.is_valid():
         param, messages = next(iter(filterset.errors.items()))
-        return bad_request(request, param=param, message=" ".join(messages), context=context)
-
+        return Refusal(param=param, message=" ".join(messages))
     if message := filterset.sort_error():
-        return bad_request(
-            request, param="sort", message=message, explained=message, context=context
-        )
-
+        return Refusal(param="sort", message=message, explained=message)
     data = filterset.form.cleaned_data
     after, before = data.get("published_after"), data.get("published_before")
     if after is not None and before is not None and after > before:
         # Contradictory dates would just show nothing: say which one to change.
         message = "must not be before the “From” date"
-        return bad_request(
-            request, param="published_before", message=message, explained=message, context=context
-        )
+        return Refusal(param="published_before", message=message, explained=message)
+    return None
 
-    fragment = request.htmx and not request.htmx.history_restore_request
-    if since is not None and fragment:
-        # The live banner's poll: how many newer videos match, without moving the grid.
-        count = filterset.count_newer(since, cap=BANNER_CAP)
-        # The count the page shows now: a screen reader hears the new one only when it changes.
-        seen = request.GET.get("seen", "")
-        return render(
-            request,
-            "dashboard/_banner.html",
-            {
-                "since": since,
-                "new_count": count,
-                "new_label": f"{BANNER_CAP}+" if count > BANNER_CAP else str(count),
-                "poll_url": link(params, since=since, seen=min(count, BANNER_CAP + 1)),
-                "show_url": link(params),
-                "announce_new": count and seen != str(min(count, BANNER_CAP + 1)),
-            },
-        )
 
-    page = pagination.fetch_page(
-        filterset.qs,
-        cursor=cursor,
-        limit=shown_limit(request.GET.get("shown", "")) if cursor is None else PAGE_SIZE,
-        column=filterset.order_column,
-        sort=filterset.sort_order,
-        terms=filterset.terms,
-        rank_all=filterset.rank_all,
-    )
-    items = cards(page.items, terms=filterset.terms, now=now)
-    newest_first = filterset.sort_order == "newest"
-    top = page.items[0].sort_key if page.items and cursor is None else 0
-    channel_id = data.get("channel", "").strip()
-    context.update(
-        {
-            "cards": items,
-            "cursor": cursor,
-            "next_url": link(params, sync_token=page.next_token) if page.next_token else "",
-            "first_url": link(params),
-            # Only the top of a newest-first feed can grow while the reader looks at it.
-            "poll_url": link(params, since=top) if newest_first and cursor is None else "",
-            "channel_title": next(
-                (v.channel_title for v in page.items if v.channel_id == channel_id), channel_id
-            ),
-            "searching": bool(filterset.terms or filterset.video_id),
-        }
-    )
-    if fragment:
-        if cursor is not None:
-            return render(request, "dashboard/_cards.html", context)
-        response = render(request, "dashboard/_results.html", {**context, "fragment": True})
-        # The address bar shows the search and filters as a reader would type them.
-        return push_url(response, link(params))
-    return render(request, "dashboard/grid.html", context)
+def bad_request(request: HttpRequest, refusal: Refusal, *, address: Address) -> HttpResponse:
+    """The 400: the grid page saying which parameter to change (for htmx, its results)."""
+    name, default = PARAMS_EXPLAINED.get(refusal.param, (refusal.param, ""))
+    explained = refusal.explained or default
+    if not explained and refusal.message.startswith("must "):
+        explained = refusal.message
+    error = {
+        "param": refusal.param,
+        "name": name,
+        "explained": explained,
+        "message": refusal.message,
+    }
+    context = {**results_context(address), "error": error, "fragment": bool(request.htmx)}
+    if request.htmx:
+        return render(request, "dashboard/_results.html", context, status=400)
+    context.update(form_context(request, address))
+    return render(request, "dashboard/grid.html", context, status=400)
 
 
 def shown_limit(raw: str) -> int:
@@ -317,11 +372,11 @@ def shown_limit(raw: str) -> int:
 
 
 def parse_since(raw: str | None) -> int | None:
+    """The live banner's mark: the sort key of the newest video the grid showed (0: none)."""
     if raw is None:
         return None
-    if not pagination.DIGITS.fullmatch(raw) or int(raw) > pagination.MAX_TOKEN:
-        raise pagination.BadParameter("since", "must be the sort key of the newest video shown")
-    return int(raw)
+    message = "must be the sort key of the newest video shown"
+    return pagination.parse_position(raw, param="since", message=message)
 
 
 @require_safe
@@ -340,7 +395,7 @@ def status_page(request: HttpRequest) -> HttpResponse:
 @require_safe
 def api_page(request: HttpRequest) -> HttpResponse:
     """The OpenAPI document as a page to read; the JSON stays at /api/v1/openapi.json."""
-    document = api.openapi_document()
+    document = openapi.document()
     operations = [
         {
             "method": method.upper(),

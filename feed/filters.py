@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -59,14 +61,26 @@ class SearchTextFilter(django_filters.CharFilter):
     field_class = SearchTextField
 
 
-def applied_later(qs: QuerySet, name: str, value: object) -> QuerySet:
-    # Search and the date range are applied together in VideoFilter.filter_queryset: while
-    # searching on SQLite they must constrain the full-text index's rowid, not the video's.
-    return qs
+@dataclass(frozen=True, slots=True)
+class Filtered:
+    """What the filters decided: the videos they keep, and how to page them
+    (feed.pagination.fetch_page's arguments)."""
+
+    qs: QuerySet[Video]
+    # The column holding the sort key in `qs`: the full-text index's rowid while a search walks
+    # it on SQLite (search.order_column).
+    column: str
+    terms: list[str]  # the words searched for
+    # Sort every video the filters keep by views instead of walking the views index
+    # (feed.pagination.fetch_views_page).
+    rank_all: bool = False
+    # ChangeFilter only: the filters keep few videos (search.is_small), so the change log is read
+    # from those videos rather than walked (feed.changes.fetch_page).
+    few: bool = False
 
 
 class VideoFilter(django_filters.FilterSet):
-    q = SearchTextFilter(method=applied_later, max_length=settings.SEARCH_MAX_LENGTH)
+    q = SearchTextFilter(max_length=settings.SEARCH_MAX_LENGTH)
     channel = django_filters.CharFilter(field_name="channel_id", max_length=64)
     query = django_filters.CharFilter(method="filter_query", max_length=200)
     live = django_filters.ChoiceFilter(choices=Video.Live.choices)
@@ -74,8 +88,11 @@ class VideoFilter(django_filters.FilterSet):
     # and "exclude" keeps them unless they say #shorts: no filter hides a video on a guess.
     duration = django_filters.ChoiceFilter(choices=DURATION_CHOICES, method="filter_duration")
     shorts = django_filters.ChoiceFilter(choices=SHORTS_CHOICES, method="filter_shorts")
-    published_after = django_filters.IsoDateTimeFilter(method=applied_later)
-    published_before = django_filters.IsoDateTimeFilter(method=applied_later)
+    published_after = django_filters.IsoDateTimeFilter()
+    published_before = django_filters.IsoDateTimeFilter()
+    # Read by select(), not applied one by one (filter_queryset): search and the date range go
+    # together, as while searching on SQLite they constrain the full-text index's rowid.
+    selected: ClassVar[frozenset[str]] = frozenset({"q", "published_after", "published_before"})
 
     class Meta:
         model = Video
@@ -143,31 +160,35 @@ class VideoFilter(django_filters.FilterSet):
             return []
         return search.words(self.form.cleaned_data.get("q") or "")
 
-    # Whether a search always probes the full-text index per video (ChangeFilter).
-    always_probe = False
-    # Set by filter_queryset: whether the search probes the full-text index per video of a
-    # small filtered set instead of walking the index (see search.apply).
-    probing = False
+    @functools.cached_property
+    def filtered(self) -> Filtered:
+        """The videos these (valid) filters keep and how to page them: decided once."""
+        if not self.is_bound:  # as django-filter's qs: no data, no filtering
+            return Filtered(
+                qs=self.queryset.all(), column=search.order_column(searching=False), terms=[]
+            )
+        self.errors  # noqa: B018 -- validates first, as django-filter's qs does
+        return self.select(self.queryset.all())
 
     @property
-    def order_column(self) -> str:
-        return search.order_column(searching=bool(self.terms), probing=self.probing)
+    def qs(self) -> QuerySet[Video]:
+        return self.filtered.qs
 
     def filter_queryset(self, queryset: QuerySet[Video]) -> QuerySet[Video]:
-        qs = super().filter_queryset(queryset)
+        """The filters that apply one by one (channel, query, live, duration, shorts)."""
+        for name, value in self.form.cleaned_data.items():
+            if name not in self.selected:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def select(self, queryset: QuerySet[Video], *, always_probe: bool = False) -> Filtered:
+        """`queryset` filtered, searched and limited to the date range; `always_probe`: the
+        search probes the full-text index per video whatever the filters (ChangeFilter)."""
+        qs = self.filter_queryset(queryset)
+        terms = self.terms
+        probing = bool(terms) and (always_probe or self.probes(qs))
+        qs = search.apply(qs, terms, probing=probing)
         data = self.form.cleaned_data
-        if self.terms and self.always_probe:
-            self.probing = True
-        elif self.terms and self.sort_order == "views":
-            # Most viewed walks the views index and probes the full-text index per video, unless
-            # the search matches few enough videos to sort them all (search.few_matches).
-            self.probing = not search.few_matches(self.terms)
-        elif self.terms and self.sort_order == "relevance":
-            # Scoring needs the full-text index in the query itself (bm25), not probed.
-            self.probing = False
-        elif self.terms and (data.get("channel") or data.get("live")):
-            self.probing = search.is_small(qs)
-        qs = search.apply(qs, self.terms, probing=self.probing)
         if data.get("shorts") == "only" and data.get("duration") in ("medium", "long"):
             # Implied by the two filters (a Short by duration is under 4 minutes), and said so
             # that the planner uses the small partial index video_tagged_shorts_sort.
@@ -176,22 +197,38 @@ class VideoFilter(django_filters.FilterSet):
             qs = qs.filter(youtube_id=self.video_id)
         # The sort key starts with the publish second, so a date range is a sort-key range:
         # the same index that pages the feed answers it. Both bounds are inclusive.
-        column = self.order_column
-        if (after := data.get("published_after")) is not None:
+        column = search.order_column(searching=bool(terms), probing=probing)
+        after, before = self.date_range()
+        if after is not None:
             qs = qs.extra(where=[f"{column} >= %s"], params=[first_key(after)])
-        if (before := data.get("published_before")) is not None:
+        if before is not None:
             qs = qs.extra(where=[f"{column} < %s"], params=[first_key(before, next_second=True)])
+        rank_all = False
         if self.sort_order == "views" and (after is not None or before is not None):
             # Most viewed of a short date range: walking the views index would read past every
             # video outside it (the last hour at 1M videos: all of them); sorting the range's
             # few videos is cheaper. The count stops at the bound.
             bound = search.VIEWS_RANGE_SORT_AT_MOST
-            self.rank_all = qs.order_by()[: bound + 1].count() <= bound
-        return qs
+            rank_all = qs.order_by()[: bound + 1].count() <= bound
+        return Filtered(qs=qs, column=column, terms=terms, rank_all=rank_all)
 
-    # Set by filter_queryset: sort every video the filters leave by views instead of walking
-    # the views index (feed.pagination.fetch_views_page).
-    rank_all = False
+    def probes(self, qs: QuerySet[Video]) -> bool:
+        """Whether the search probes the full-text index per video of `qs` (the filtered videos)
+        instead of walking the index (see search.apply)."""
+        if self.sort_order == "views":
+            # Most viewed walks the views index and probes the full-text index per video, unless
+            # the search matches few enough videos to sort them all (search.few_matches).
+            return not search.few_matches(self.terms)
+        if self.sort_order == "relevance":
+            # Scoring needs the full-text index in the query itself (bm25), not probed.
+            return False
+        data = self.form.cleaned_data
+        return bool(data.get("channel") or data.get("live")) and search.is_small(qs)
+
+    def date_range(self) -> tuple[datetime | None, datetime | None]:
+        """The publish times asked for, both inclusive (None: unbounded)."""
+        data = self.form.cleaned_data
+        return data.get("published_after"), data.get("published_before")
 
 
 def first_key(moment: datetime, *, next_second: bool = False) -> int:
@@ -211,15 +248,14 @@ class ChangeFilter(VideoFilter):
     probes the full-text index by rowid per change, as the list does within a small channel.
     """
 
-    # Set by filter_queryset.
-    few = False
+    @property
+    def few(self) -> bool:
+        return self.filtered.few
 
-    def filter_queryset(self, queryset: QuerySet[Video]) -> QuerySet[Video]:
-        self.always_probe = False
-        qs = super().filter_queryset(queryset)
+    def select(self, queryset: QuerySet[Video], *, always_probe: bool = False) -> Filtered:
+        walked = super().select(queryset)
         # Counted with the search walking the full-text index (its matches drive the count).
-        self.few = search.is_small(qs)
-        if self.few or not self.terms:
-            return qs
-        self.always_probe = True
-        return super().filter_queryset(queryset)
+        few = search.is_small(walked.qs)
+        if few or not walked.terms:
+            return dataclasses.replace(walked, few=few)
+        return super().select(queryset, always_probe=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -63,19 +64,22 @@ def parse_token(raw: str | None, *, sort: str = "newest") -> int | tuple[int, in
                 "sync_token", "must be the sync_token of a previous response sorted by views"
             )
         return int(match[1]), int(match[2])
-    if not DIGITS.fullmatch(raw) or int(raw) > MAX_TOKEN:
-        raise BadParameter(
-            "sync_token", "must be the integer sync_token of a previous response (or 0)"
-        )
-    return int(raw) or None
+    message = "must be the integer sync_token of a previous response (or 0)"
+    return parse_position(raw, param="sync_token", message=message) or None
 
 
 def parse_since(raw: str | None) -> int:
     """The change-log position from a request (GET .../changes): absent and 0 mean the start."""
     if raw is None:
         return 0
+    message = "must be the integer since of a previous response (or 0)"
+    return parse_position(raw, param="since", message=message)
+
+
+def parse_position(raw: str, *, param: str, message: str) -> int:
+    """A sort key or change id from a request (0 to MAX_TOKEN), or BadParameter(param, message)."""
     if not DIGITS.fullmatch(raw) or int(raw) > MAX_TOKEN:
-        raise BadParameter("since", "must be the integer since of a previous response (or 0)")
+        raise BadParameter(param, message)
     return int(raw)
 
 
@@ -101,7 +105,7 @@ def fetch_page(
 ) -> Page:
     """One page of the videos after `cursor` (a sort key) in feed order: newest first, or
     oldest first, or most viewed (`sort`). `column` holds the sort key in the query
-    (VideoFilter.order_column).
+    (feed.filters.Filtered.column).
 
     One row more than asked tells whether anything further exists, so the last page says
     `next_token=None` without a COUNT.
@@ -114,8 +118,14 @@ def fetch_page(
     if cursor is not None:
         qs = qs.extra(where=[f"{column} {'>' if oldest_first else '<'} %s"], params=[cursor])
     rows = list(qs.extra(order_by=[column if oldest_first else f"-{column}"])[: limit + 1])
+    return page_of(rows, limit=limit, token=lambda last: last.sort_key)
+
+
+def page_of(rows: list[Video], *, limit: int, token: Callable[[Video], int | str]) -> Page:
+    """The first `limit` of `rows` (read one more than that): the row past them says that
+    there is a next page, from the last one shown (`token` makes its cursor)."""
     if len(rows) > limit:
-        return Page(items=rows[:limit], next_token=rows[limit - 1].sort_key)
+        return Page(items=rows[:limit], next_token=token(rows[limit - 1]))
     return Page(items=rows, next_token=None)
 
 
@@ -159,10 +169,7 @@ def fetch_views_page(
         if len(rows) <= limit:
             lower = qs.extra(where=[f"{views_sql} < %s"], params=[views])
             rows += list(ordered(lower)[: limit + 1 - len(rows)])
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        return Page(items=rows[:limit], next_token=f"{last.views_rank}_{last.sort_key}")
-    return Page(items=rows, next_token=None)
+    return page_of(rows, limit=limit, token=lambda last: f"{last.views_rank}_{last.sort_key}")
 
 
 def fetch_relevance_page(

@@ -100,14 +100,11 @@ PG_INDEXED_LENGTH = 3
 def postgres_where(terms: list[str]) -> tuple[list[str], list[str]]:
     """The WHERE clauses and their parameters of a PostgreSQL search for `terms` (one or more).
 
-    A prefix of one or two letters matches so many words that GIN collects the rows of all of
-    them into a bitmap before the first row comes out (`a:*` 113 ms at 200k videos), and the
-    planner multiplies the selectivities of several words as if they were independent: "a b c d
-    e f g h" was planned as a bitmap of eight such prefixes, 211 ms at 200k. So only words of
-    PG_INDEXED_LENGTH letters or more (or, when there is none, the longest word) are a condition
-    the index can serve; the short ones are checked with ts_match_vq(), the function behind @@,
-    which the planner cannot turn into an index scan. "a b c d e f g h" then walks the feed's
-    index newest first and stops after a page: 1.6 ms at 200k.
+    A prefix of one or two letters matches so many words that GIN gathers all their rows before
+    the first comes out. So only words of PG_INDEXED_LENGTH letters or more (or, when there is
+    none, the longest word) are a condition the index can serve; the short ones are checked with
+    ts_match_vq(), the function behind @@, which the planner cannot turn into an index scan.
+    Figures: bench/results/analysis.md, "The measurements behind feed/search.py".
     """
     indexed = [term for term in terms if len(term) >= PG_INDEXED_LENGTH] or [max(terms, key=len)]
     rest = [term for term in terms if term not in indexed]
@@ -183,11 +180,9 @@ VIEWS_RANGE_SORT_AT_MOST = 2_000
 def few_matches(terms: list[str]) -> bool:
     """Whether a search for `terms` matches at most VIEWS_SORT_AT_MOST videos (SQLite only).
 
-    Most viewed first, a search is answered one of two ways, and each is slow where the other is
-    fast: walking the views index and probing the full-text index per video costs about
-    20-250 us a probe and reads 1/share of the videos to fill a page (a rare word: all of them),
-    while fetching every match and sorting costs about 2 us a match (a common word: a lot).
-    The count stops at the bound, so it costs at most that many index entries.
+    Most viewed first, a search is answered one of two ways, each slow where the other is fast:
+    walking the views index and probing per video (a common word), or sorting every match (a
+    rare one); figures in bench/results/analysis.md. The count stops at the bound.
     """
     if connection.vendor != "sqlite":
         return False
@@ -212,11 +207,9 @@ def apply(qs: QuerySet, terms: list[str], *, probing: bool = False) -> QuerySet:
 
     On SQLite a search walks the full-text index in feed order, and each match is checked
     against the other filters: fast whatever the word, as long as the filters keep a fair share
-    of the videos. When they keep only a few (`probing`, a small channel), walking would read
-    every match of a common word to find the few of that channel (40 ms for "match" in one
-    channel deep in the feed, at 1M videos); instead SQLite walks the small set by its own
-    (filter, sort_key) index and probes the full-text index by rowid for each (15 us for a
-    rare word, up to 250 us for a common one, at 1M videos; "match" in one channel: 3 ms).
+    of the videos. When they keep only a few (`probing`, a small channel), SQLite walks those by
+    their own (filter, sort_key) index and probes the full-text index by rowid for each instead
+    of reading every match of a common word (figures: bench/results/analysis.md).
     """
     if not terms:
         return qs
@@ -248,17 +241,9 @@ def merge_index(*, max_steps: int) -> int:
     """Fold recent writes into the full-text index proper; returns how many steps did work
     (0: nothing to do).
 
-    SQLite: every write transaction adds a small segment to the index, and FTS5 merges them
-    only in groups of four (automerge), so a live database holds dozens: a search walks one
-    b-tree per segment, and a rowid probe (a search within a channel) seeks each of them. At
-    100k videos a probe took 125 us fragmented and 19 us merged. Since migration 0005
-    (usermerge=2) a step joins any two segments of one level, so the index settles at one
-    segment per level, a handful, without rewriting the big old segment each time; steps are
-    short so that polls barely wait for the write lock.
-
-    PostgreSQL: GIN queues new entries in a pending list (up to 4 MB) that every search reads
-    whole: at 1M videos a rare word took 1.5 ms with 370 pending pages, 0.2 ms without. One
-    step empties it.
+    SQLite's FTS5 leaves each write's segment to merge only in groups of four, and every search
+    or probe reads every segment; PostgreSQL's GIN pending list is read whole by every search.
+    Short steps: polls barely wait for the write lock. Figures: bench/results/analysis.md.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

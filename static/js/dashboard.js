@@ -1,15 +1,23 @@
 // The few things htmx attributes can't do. No inline scripts anywhere: the pages keep a strict CSP.
 "use strict";
 
-// "/" focuses the search box, unless the reader is typing somewhere already.
-document.addEventListener("keydown", (event) => {
-  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
-  if (playerOpen()) return;
-  const target = event.target;
-  if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
-  const search = document.getElementById("q");
-  if (!search) return;
-  event.preventDefault();
+// A one-key shortcut acting on the element `id`, unless the reader is typing somewhere already,
+// the player is open, or the page has no such element (then the key does what it always does).
+function shortcut(key, id, act) {
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== key || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (playerOpen()) return;
+    const target = event.target;
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+    const element = document.getElementById(id);
+    if (!element) return;
+    event.preventDefault();
+    act(element);
+  });
+}
+
+// "/" focuses the search box.
+shortcut("/", "q", (search) => {
   search.focus();
   search.select();
 });
@@ -96,16 +104,7 @@ setInterval(() => updateTimes(document), 15000);
 
 // "n" shows the new videos the pill counts, from anywhere on the page (the pill sits above every
 // card in the tab order); after "show", focus moves to the results' heading, not the page body.
-document.addEventListener("keydown", (event) => {
-  if (event.key !== "n" || event.ctrlKey || event.metaKey || event.altKey) return;
-  if (playerOpen()) return;
-  const target = event.target;
-  if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
-  const pill = document.getElementById("pill");
-  if (!pill) return;
-  event.preventDefault();
-  pill.click();
-});
+shortcut("n", "pill", (pill) => pill.click());
 
 // Only the settle of the pill's own request moves focus. (A flag set on its request and cleared by
 // any settle could be taken by a banner poll settling in between; CI once saw focus stay put.)

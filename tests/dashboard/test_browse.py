@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -91,6 +93,17 @@ def test_the_channel_page_searches_filters_and_scrolls_within_the_channel(client
     assert card_ids(get(client, url, **HTMX)) == newest_first[PAGE_SIZE:]
     clear = get(client, "/channel/UCchai", params={"q": "tea", "live": "none"}).content.decode()
     assert '<a class="clear" href="/channel/UCchai?q=tea">Clear filters</a>' in clear
+
+
+def test_the_channel_pages_banner_counts_only_that_channels_new_videos(client, add_videos):
+    channel_videos(add_videos, 2)
+    page = get(client, "/channel/UCchai").content.decode()
+    poll_url = re.search(r'id="banner" class="banner" hx-get="([^"]+)"', page).group(1)
+    assert poll_url.startswith("/channel/UCchai?since=")
+    add_videos(2, channel_id="UCchai", published_at=T0 + timedelta(hours=1))
+    add_videos(3, channel_id="UCother", published_at=T0 + timedelta(hours=1))
+    html = get(client, poll_url, **HTMX).content.decode()
+    assert "2 new videos" in html and 'href="/channel/UCchai"' in html
 
 
 def test_the_channel_filter_of_the_grid_keeps_working(client, add_videos):

@@ -41,3 +41,17 @@ def test_it_sorts_newest_first_unless_asked(sort, oldest):
     filterset = GridFilter({"sort": sort}, queryset=Video.objects.all(), now=NOW)
     assert filterset.is_valid()
     assert filterset.oldest_first is oldest
+
+
+@pytest.mark.django_db
+def test_a_preset_narrows_the_range_and_a_bare_to_date_takes_its_whole_day():
+    filterset = GridFilter(
+        {"when": "month", "published_after": "2026-10-20", "published_before": "2026-11-25"},
+        queryset=Video.objects.all(),
+        now=NOW,
+    )
+    assert filterset.is_valid()
+    assert filterset.date_range() == (
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 11, 25, 23, 59, 59, tzinfo=UTC),
+    )
