@@ -71,8 +71,9 @@ class Filtered:
     # it on SQLite (search.order_column).
     column: str
     terms: list[str]  # the words searched for
-    # Sort every video the filters keep by views instead of walking the views index
-    # (feed.pagination.fetch_views_page).
+    # Rank every video the filters keep instead of walking an index: by views (a short date
+    # range, feed.pagination.fetch_views_page), or scored by feed.ranking (best match in a small
+    # channel, fetch_relevance_page).
     rank_all: bool = False
     # ChangeFilter only: the filters keep few videos (search.is_small), so the change log is read
     # from those videos rather than walked (feed.changes.fetch_page).
@@ -203,7 +204,8 @@ class VideoFilter(django_filters.FilterSet):
             qs = qs.extra(where=[f"{column} >= %s"], params=[first_key(after)])
         if before is not None:
             qs = qs.extra(where=[f"{column} < %s"], params=[first_key(before, next_second=True)])
-        rank_all = False
+        # Best match of few videos: scored outside the index (feed.pagination).
+        rank_all = self.sort_order == "relevance" and probing
         if self.sort_order == "views" and (after is not None or before is not None):
             # Most viewed of a short date range: walking the views index would read past every
             # video outside it (the last hour at 1M videos: all of them); sorting the range's
@@ -219,10 +221,11 @@ class VideoFilter(django_filters.FilterSet):
             # Most viewed walks the views index and probes the full-text index per video, unless
             # the search matches few enough videos to sort them all (search.few_matches).
             return not search.few_matches(self.terms)
-        if self.sort_order == "relevance":
-            # Scoring needs the full-text index in the query itself (bm25), not probed.
-            return False
         data = self.form.cleaned_data
+        if self.sort_order == "relevance":
+            # FTS5 scores (bm25) only a walk of its index: a probe recounts every word's matches.
+            # Few videos are probed and scored outside it (feed.ranking).
+            return bool(data.get("channel") or data.get("live")) and search.is_small(qs)
         return bool(data.get("channel") or data.get("live")) and search.is_small(qs)
 
     def date_range(self) -> tuple[datetime | None, datetime | None]:

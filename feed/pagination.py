@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import QuerySet
 
-from feed import search
+from feed import ranking, search
 from feed.models import VIEWS_SQL, Video
 
 MAX_TOKEN = 2**63 - 1
@@ -113,7 +113,9 @@ def fetch_page(
     if sort == "views":
         return fetch_views_page(qs, cursor=cursor, limit=limit, column=column, rank_all=rank_all)
     if sort == "relevance":
-        return fetch_relevance_page(qs, cursor=cursor, limit=limit, column=column, terms=terms)
+        return fetch_relevance_page(
+            qs, cursor=cursor, limit=limit, column=column, terms=terms, rank_all=rank_all
+        )
     oldest_first = oldest_first or sort == "oldest"
     if cursor is not None:
         qs = qs.extra(where=[f"{column} {'>' if oldest_first else '<'} %s"], params=[cursor])
@@ -179,27 +181,40 @@ def fetch_relevance_page(
     limit: int,
     column: str,
     terms: list[str] | None,
+    rank_all: bool = False,
 ) -> Page:
     """Best match first among the newest search.RELEVANCE_CANDIDATES matches (filters
     included), ties newest first. Two statements: the candidates' keys and scores (one walk of
     the search in feed order, stopped at the bound), then the page's videos.
+
+    `rank_all` (SQLite, filters that keep few videos: the search probes the index per video):
+    the candidates' texts instead of their scores, scored by feed.ranking.
 
     The cursor is (the newest candidate's sort key when the walk began, how many were shown):
     later pages rank the same candidates, so videos that arrive meanwhile do not shift them (a
     new walk ranks them). Its offset is within the bounded set, so a page costs the same at
     any depth; past the bound there is nothing more: the end says so.
     """
-    score_sql, score_params, higher_first = search.relevance_score(terms or [])
     top, shown = cursor if isinstance(cursor, tuple) else (None, 0)
     if top is not None:
         qs = qs.extra(where=[f"{column} <= %s"], params=[top])
-    candidates = list(
-        qs.extra(
-            select={"relevance_score": score_sql, "candidate_key": column},
-            select_params=score_params,
-            order_by=[f"-{column}"],
-        ).values_list("pk", "candidate_key", "relevance_score")[: search.RELEVANCE_CANDIDATES]
-    )
+    if rank_all:
+        rows = qs.extra(select={"candidate_key": column}, order_by=[f"-{column}"]).values_list(
+            "pk", "candidate_key", "title", "description"
+        )[: search.RELEVANCE_CANDIDATES]
+        texts = {pk: (key, title, description) for pk, key, title, description in rows}
+        scores = ranking.scores(texts.values(), terms or [])
+        candidates = [(pk, key, scores[key]) for pk, (key, _, _) in texts.items()]
+        higher_first = True
+    else:
+        score_sql, score_params, higher_first = search.relevance_score(terms or [])
+        candidates = list(
+            qs.extra(
+                select={"relevance_score": score_sql, "candidate_key": column},
+                select_params=score_params,
+                order_by=[f"-{column}"],
+            ).values_list("pk", "candidate_key", "relevance_score")[: search.RELEVANCE_CANDIDATES]
+        )
     if not candidates:
         return Page(items=[], next_token=None)
     top = top if top is not None else candidates[0][1]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.feed.test_filters import ids
 from tests.fixtures.videos import T0, FakeSnippet, api_get
@@ -100,3 +102,33 @@ def test_a_cursor_of_another_sort_is_a_400(client, add_videos, token):
     response = client.get(URL, {"sort": "relevance", "q": "tea", "sync_token": token})
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "sync_token"
+
+
+def test_within_a_small_channel_it_ranks_as_fts5_ranks_the_whole_feed(client, add_videos):
+    # SQLite probes the index per video of a small channel, and bm25 is then computed outside
+    # FTS5 (feed.ranking); the order must be the one FTS5's own bm25 gives.
+    texts = [
+        ("Tea", ""),
+        ("Masala tea", "how to make masala tea"),
+        ("Cooking", "rice, dal and a cup of tea at the very end of a long evening"),
+        ("Tea tea", "tea"),
+        ("Green tea, brewed at 80 degrees", ""),
+        ("Teapots", "and teacups"),
+    ]
+    small = [
+        s.youtube_id
+        for s in add_videos(
+            *(
+                FakeSnippet(title=title, description=text, channel_id="UCsmall", **at(i))
+                for i, (title, text) in enumerate(texts)
+            )
+        )
+    ]
+    add_videos(20, title="tea for others", channel_id="UCother", published_at=T0)
+    everywhere = walk(client, q="tea", sort="relevance", limit=100)
+    with CaptureQueriesContext(connection) as queries:
+        in_channel = walk(client, q="tea", sort="relevance", channel="UCsmall", limit=2)
+    assert in_channel == [v for v in everywhere if v in small]
+    assert len(set(in_channel)) == len(texts)
+    if connection.vendor == "sqlite":  # scored outside FTS5: no bm25() in any statement
+        assert not any("bm25(" in q["sql"] for q in queries.captured_queries)
