@@ -89,10 +89,12 @@ function updateTimes(root) {
     const text = when(then, time.dataset.live, now);
     if (time.textContent !== text) time.textContent = text;
     if (!time.dataset.zoned) {
+      // Written only where the zone changes it: an unchanged text written again still costs
+      // the page a new layout of every card (a phone shows the exact time in each).
       const exact = exactTime(then);
-      time.title = exact;
+      if (time.title !== exact) time.title = exact;
       const shown = time.parentElement.querySelector(".exact");
-      if (shown) shown.textContent = exact;
+      if (shown && shown.textContent !== exact) shown.textContent = exact;
       time.dataset.zoned = "1";
     }
   }
