@@ -548,8 +548,7 @@ def videos_per_hour(*, now: datetime) -> dict[str, float]:
 def poll_cost(*, now: datetime) -> int:
     """What a poll costs, to pace by: the mean of the last day's polls that spent anything, and
     never less than one search page and one details call. A burst bigger than a page, or the
-    overlap walking back into one, takes another page: pacing every poll at one page spent a
-    simulated day's quota hours before the reset (bench/quota_day.py)."""
+    overlap walking back into one, takes another page (bench/results/analysis.md)."""
     least = settings.YOUTUBE_SEARCH_COST + settings.YOUTUBE_VIDEOS_COST
     recent = FetchRun.objects.filter(
         started_at__gt=now - timedelta(days=1), started_at__lte=now, units__gt=0

@@ -34,8 +34,8 @@ POLL_LEASE_SECONDS = 5 * 60
 # failing YouTube) loses its lease: a second round then checks the same videos again, which costs
 # units but never more than the checks' share (each call is paid only within it).
 CHECK_LEASE_SECONDS = 10 * 60
-# Steps of search.merge_index per run, every 5 minutes: up to about 40 MB of index rewritten in
-# transactions of about 20 ms each, far more than a day of polling adds.
+# Steps of search.merge_index per run, every 5 minutes: far more than a day of polling adds, in
+# short transactions (sizes and times: bench/results/analysis.md).
 MERGE_STEPS = 40
 
 _started = threading.Lock()

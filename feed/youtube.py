@@ -341,8 +341,8 @@ class Transport(Protocol):
 
 def _client(*, key: str, endpoint: str, timeout: float, http: Transport | None) -> Any:
     # Built per call, not cached: building from the bundled discovery document takes ~2 ms
-    # (measured: median 2.0 ms, max 20 ms over 200 builds), while a cached client would share
-    # one httplib2.Http, which is not thread-safe, between worker threads.
+    # (bench/results/analysis.md), while a cached client would share one httplib2.Http, which
+    # is not thread-safe, between worker threads.
     return build(
         "youtube",
         "v3",

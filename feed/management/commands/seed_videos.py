@@ -193,9 +193,8 @@ def add_details() -> None:
 
 def tidy_up() -> None:
     """After a bulk load: on PostgreSQL, GIN's pending list folded in (search.merge_index) and
-    statistics for the planner (it sorted every match of "tea ho", 423 ms at 1M, until ANALYZE;
-    0.4 ms after); on SQLite, the full-text index merged into one segment (a probe by rowid
-    then seeks one b-tree, not one per segment: 125 -> 19 us for a common prefix at 100k)."""
+    statistics for the planner; on SQLite, the full-text index merged into one segment (a probe
+    by rowid then seeks one b-tree, not one per segment). Figures: bench/results/analysis.md."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             # No ANALYZE here: the feed's plans were read and pinned without SQLite statistics.
