@@ -168,6 +168,30 @@ def classify(
     return int(length), (known and duration_seconds <= SHORTS_MAX_SECONDS) or tagged
 
 
+# classify() in SQL. Migration 0010 keeps its own frozen copy: migrations never import app code.
+CLASSIFY_SQL = f"""
+UPDATE feed_video SET
+  length = CASE
+    WHEN live <> 'none' OR duration_seconds IS NULL OR duration_seconds = 0 THEN {Length.UNKNOWN:d}
+    WHEN duration_seconds < {SHORT_BELOW_SECONDS} THEN {Length.SHORT:d}
+    WHEN duration_seconds <= {LONG_ABOVE_SECONDS} THEN {Length.MEDIUM:d}
+    ELSE {Length.LONG:d} END,
+  is_short = CASE
+    WHEN live = 'none' AND duration_seconds > 0 AND duration_seconds <= {SHORTS_MAX_SECONDS}
+      THEN true
+    WHEN lower(title) LIKE %s OR lower(description) LIKE %s THEN true
+    ELSE false END
+"""
+
+
+def classify_all() -> None:
+    """classify() every stored video in one statement: after a bulk write that bypasses
+    feed.store (seed_videos)."""
+    tagged = f"%{SHORTS_TAG}%"
+    with connection.cursor() as cursor:
+        cursor.execute(CLASSIFY_SQL, [tagged, tagged])
+
+
 # The duration filter's buckets: each holds the videos of unknown length too, so that no bucket
 # hides a video whose length is not known yet (feed.filters).
 DURATION_BUCKETS = {
