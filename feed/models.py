@@ -218,6 +218,12 @@ VIEWS_SQL_EXPRESSION = models.Func(
 )
 
 
+def sort_key_index(*, name: str, where: models.Q) -> models.Index:
+    """A partial index of sort keys: a page of a filter walks only the videos it keeps, in feed
+    order, and stops after a page."""
+    return models.Index(fields=["sort_key"], name=name, condition=where)
+
+
 class Video(models.Model):
     class Live(models.TextChoices):
         NONE = "none"
@@ -278,33 +284,23 @@ class Video(models.Model):
                 name="video_removed",
                 condition=models.Q(removed_at__isnull=False),
             ),
-            # The duration and Shorts filters: one partial index of sort keys per filter value,
-            # so a filtered page walks only the videos it shows, in feed order, and stops after
-            # a page (a plain (length, sort_key) index cannot serve `length IN (0, 3)` in
-            # sort-key order).
+            # The duration and Shorts filters: one partial index of sort keys per filter value
+            # (a plain (length, sort_key) index cannot serve `length IN (0, 3)` in sort-key
+            # order).
             *(
-                models.Index(
-                    fields=["sort_key"],
-                    name=f"video_{name}_sort",
-                    condition=models.Q(length__in=[int(v) for v in values]),
+                sort_key_index(
+                    name=f"video_{name}_sort", where=models.Q(length__in=[int(v) for v in values])
                 )
                 for name, values in DURATION_BUCKETS.items()
             ),
-            models.Index(
-                fields=["sort_key"], name="video_shorts_sort", condition=models.Q(is_short=True)
-            ),
-            models.Index(
-                fields=["sort_key"],
-                name="video_not_shorts_sort",
-                condition=models.Q(is_short=False),
-            ),
+            sort_key_index(name="video_shorts_sort", where=models.Q(is_short=True)),
+            sort_key_index(name="video_not_shorts_sort", where=models.Q(is_short=False)),
             # Only Shorts of 4 minutes or more (or of no known length yet): Shorts by duration are
             # all under 4 minutes, so these are the few that say #shorts. Without it, "only
             # Shorts" over 20 minutes walked every long video to find none (1 s at 1M).
-            models.Index(
-                fields=["sort_key"],
+            sort_key_index(
                 name="video_tagged_shorts_sort",
-                condition=models.Q(is_short=True) & ~models.Q(length=Length.SHORT),
+                where=models.Q(is_short=True) & ~models.Q(length=Length.SHORT),
             ),
             # "Most viewed": a hidden or unknown count sorts as -1, below every known one.
             models.Index(VIEWS_SQL_EXPRESSION, models.F("sort_key"), name="video_views_sort"),
