@@ -98,9 +98,13 @@ class Pacing:
     computed_at: datetime
     interval_seconds: float  # per query: max(wanted, what today's remaining budget allows)
     paused: bool
-    resume_at: datetime  # the next quota reset (aware, UTC)
     usable_keys: int
     sentence: str
+
+    @property
+    def resume_at(self) -> datetime:
+        """The next quota reset (aware, UTC)."""
+        return next_reset(self.computed_at)
 
     def next_poll_at(self, *, last_poll: datetime | None) -> datetime:
         """When a query last polled at `last_poll` (None: never) may poll next."""
@@ -170,8 +174,7 @@ def plan(
             f"({cost_per_poll} units): check the quota settings"
         )
 
-    resume_at = next_reset(now)
-    seconds_to_reset = (resume_at - now).total_seconds()
+    seconds_to_reset = (next_reset(now) - now).total_seconds()
     affordable = polls_affordable(
         spent_units=spent_units, budget_per_key=budget_per_key, cost_per_poll=cost_per_poll
     )
@@ -203,7 +206,6 @@ def plan(
         computed_at=now,
         interval_seconds=interval,
         paused=paused,
-        resume_at=resume_at,
         usable_keys=usable_keys,
         sentence=sentence,
     )
