@@ -101,7 +101,7 @@ def run_project(
 ) -> Outcome:
     from django.test import override_settings
 
-    from feed import services
+    from feed import quota, services
     from feed.models import SearchQuery, Video
     from simulator import ManualClock, Simulator
 
@@ -114,9 +114,13 @@ def run_project(
         # As if yesterday had been polled to its end: today's first poll walks from midnight
         # (less the overlap) instead of spending today's budget on a 24 h backfill.
         SearchQuery.objects.update(covered_until=start)
-        outcome = Outcome(
-            name=name, keys=keys, interval=services.pacing(now=start).full_day_interval
+        # The project's pacing for a fresh day: every key usable, nothing spent.
+        interval = quota.full_day_interval(
+            usable_keys=len(keys),
+            queries=SearchQuery.objects.filter(active=True).count(),
+            polls_per_key=services.poll_budget() // services.poll_cost(now=start),
         )
+        outcome = Outcome(name=name, keys=keys, interval=interval)
         last_pk = 0
         minute = start
         while minute < end or (
@@ -328,15 +332,9 @@ def print_notes(outcomes: list[Outcome], *, end: datetime) -> None:
             # The quota interval above prices a poll at one page and one details call; this
             # one at what the day's polls really cost.
             cost = math.ceil(sum(outcome.units.values()) / outcome.polls)
-            real = quota.plan(
-                now=end,
-                usable_keys=len(outcome.keys),
-                spent_units=[0] * len(outcome.keys),
-                queries=len(QUERIES),
-                wanted_interval=ORIGINAL_EVERY.total_seconds(),
-                budget_per_key=BUDGET,
-                cost_per_poll=cost,
-            ).full_day_interval
+            real = quota.full_day_interval(
+                usable_keys=len(outcome.keys), queries=len(QUERIES), polls_per_key=BUDGET // cost
+            )
             lags = measure(outcome, end=end).lags
             ratio = statistics.median(lags) * 60 / (real / 2) if real and lags else None
             notes.append(

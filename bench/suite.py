@@ -389,19 +389,15 @@ def measure_dataset(
             one: dict[str, Any] = {}
             for name, case in spec.items():
                 get(server.port, case["path"], case.get("headers"))  # warm both workers
-                single = wrk(
-                    server.port,
-                    [case["path"]],
-                    headers=case.get("headers"),
-                    connections=1,
-                    seconds=seconds,
-                )
-                eight = wrk(
-                    server.port,
-                    [case["path"]],
-                    headers=case.get("headers"),
-                    connections=8,
-                    seconds=seconds,
+                single, eight = (
+                    wrk(
+                        server.port,
+                        [case["path"]],
+                        headers=case.get("headers"),
+                        connections=clients,
+                        seconds=seconds,
+                    )
+                    for clients in (1, 8)
                 )
                 one[name] = {"single": single, "eight": eight}
                 print(

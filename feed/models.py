@@ -168,6 +168,30 @@ def classify(
     return int(length), (known and duration_seconds <= SHORTS_MAX_SECONDS) or tagged
 
 
+# classify() in SQL. Migration 0010 keeps its own frozen copy: migrations never import app code.
+CLASSIFY_SQL = f"""
+UPDATE feed_video SET
+  length = CASE
+    WHEN live <> 'none' OR duration_seconds IS NULL OR duration_seconds = 0 THEN {Length.UNKNOWN:d}
+    WHEN duration_seconds < {SHORT_BELOW_SECONDS} THEN {Length.SHORT:d}
+    WHEN duration_seconds <= {LONG_ABOVE_SECONDS} THEN {Length.MEDIUM:d}
+    ELSE {Length.LONG:d} END,
+  is_short = CASE
+    WHEN live = 'none' AND duration_seconds > 0 AND duration_seconds <= {SHORTS_MAX_SECONDS}
+      THEN true
+    WHEN lower(title) LIKE %s OR lower(description) LIKE %s THEN true
+    ELSE false END
+"""
+
+
+def classify_all() -> None:
+    """classify() every stored video in one statement: after a bulk write that bypasses
+    feed.store (seed_videos)."""
+    tagged = f"%{SHORTS_TAG}%"
+    with connection.cursor() as cursor:
+        cursor.execute(CLASSIFY_SQL, [tagged, tagged])
+
+
 # The duration filter's buckets: each holds the videos of unknown length too, so that no bucket
 # hides a video whose length is not known yet (feed.filters).
 DURATION_BUCKETS = {
@@ -192,6 +216,12 @@ VIEWS_SQL_EXPRESSION = models.Func(
     function="COALESCE",
     output_field=models.BigIntegerField(),
 )
+
+
+def sort_key_index(*, name: str, where: models.Q) -> models.Index:
+    """A partial index of sort keys: a page of a filter walks only the videos it keeps, in feed
+    order, and stops after a page."""
+    return models.Index(fields=["sort_key"], name=name, condition=where)
 
 
 class Video(models.Model):
@@ -254,33 +284,23 @@ class Video(models.Model):
                 name="video_removed",
                 condition=models.Q(removed_at__isnull=False),
             ),
-            # The duration and Shorts filters: one partial index of sort keys per filter value,
-            # so a filtered page walks only the videos it shows, in feed order, and stops after
-            # a page (a plain (length, sort_key) index cannot serve `length IN (0, 3)` in
-            # sort-key order).
+            # The duration and Shorts filters: one partial index of sort keys per filter value
+            # (a plain (length, sort_key) index cannot serve `length IN (0, 3)` in sort-key
+            # order).
             *(
-                models.Index(
-                    fields=["sort_key"],
-                    name=f"video_{name}_sort",
-                    condition=models.Q(length__in=[int(v) for v in values]),
+                sort_key_index(
+                    name=f"video_{name}_sort", where=models.Q(length__in=[int(v) for v in values])
                 )
                 for name, values in DURATION_BUCKETS.items()
             ),
-            models.Index(
-                fields=["sort_key"], name="video_shorts_sort", condition=models.Q(is_short=True)
-            ),
-            models.Index(
-                fields=["sort_key"],
-                name="video_not_shorts_sort",
-                condition=models.Q(is_short=False),
-            ),
+            sort_key_index(name="video_shorts_sort", where=models.Q(is_short=True)),
+            sort_key_index(name="video_not_shorts_sort", where=models.Q(is_short=False)),
             # Only Shorts of 4 minutes or more (or of no known length yet): Shorts by duration are
             # all under 4 minutes, so these are the few that say #shorts. Without it, "only
             # Shorts" over 20 minutes walked every long video to find none (1 s at 1M).
-            models.Index(
-                fields=["sort_key"],
+            sort_key_index(
                 name="video_tagged_shorts_sort",
-                condition=models.Q(is_short=True) & ~models.Q(length=Length.SHORT),
+                where=models.Q(is_short=True) & ~models.Q(length=Length.SHORT),
             ),
             # "Most viewed": a hidden or unknown count sorts as -1, below every known one.
             models.Index(VIEWS_SQL_EXPRESSION, models.F("sort_key"), name="video_views_sort"),

@@ -97,18 +97,14 @@ class Pacing:
 
     computed_at: datetime
     interval_seconds: float  # per query: max(wanted, what today's remaining budget allows)
-    wanted_interval: float
-    stretched: bool  # interval_seconds > wanted_interval
     paused: bool
-    resume_at: datetime  # the next quota reset (aware, UTC)
-    seconds_to_reset: float
-    remaining_units: int  # over all usable keys
-    polls_affordable: int  # whole polls the usable keys can still pay for before the reset
-    keys_needed_for_wanted: int  # keys the wanted interval needs for a whole fresh day
-    full_day_interval: float | None  # per query, with fresh budgets; None: not even once a day
     usable_keys: int
-    queries: int
     sentence: str
+
+    @property
+    def resume_at(self) -> datetime:
+        """The next quota reset (aware, UTC)."""
+        return next_reset(self.computed_at)
 
     def next_poll_at(self, *, last_poll: datetime | None) -> datetime:
         """When a query last polled at `last_poll` (None: never) may poll next."""
@@ -119,12 +115,32 @@ class Pacing:
         return last_poll + timedelta(seconds=self.interval_seconds)
 
 
-def _keys_needed(*, queries: int, wanted: float, budget_per_key: int, cost_per_poll: int) -> int:
+def units_left(*, spent_units: Sequence[int], budget_per_key: int) -> list[int]:
+    """What each key can still spend today (an overspent key has nothing left)."""
+    return [max(0, budget_per_key - spent) for spent in spent_units]
+
+
+def polls_affordable(*, spent_units: Sequence[int], budget_per_key: int, cost_per_poll: int) -> int:
+    """Whole polls the keys can still pay for before the reset. Each poll is paid by one key, so
+    a key's leftover below `cost_per_poll` buys nothing."""
+    left = units_left(spent_units=spent_units, budget_per_key=budget_per_key)
+    return sum(units // cost_per_poll for units in left)
+
+
+def full_day_interval(*, usable_keys: int, queries: int, polls_per_key: int) -> float | None:
+    """The interval per query that fresh budgets keep all day, `polls_per_key` the whole polls
+    a key's daily budget pays for; None: not even once a day."""
+    polls = usable_keys * polls_per_key // queries if queries else 0
+    return _spread(DAY_SECONDS, polls) if polls else None
+
+
+def keys_needed(*, queries: int, wanted: float, polls_per_key: int) -> int:
+    """Keys a poll of every query every `wanted` seconds needs for a whole fresh day."""
     if queries == 0:
         return 0
     # The tolerance keeps 86400 / 0.1 = 864000.0000000001 from asking for a poll too many.
     polls_per_query = math.ceil(DAY_SECONDS / wanted - 1e-9)
-    return math.ceil(polls_per_query * queries / (budget_per_key // cost_per_poll))
+    return math.ceil(polls_per_query * queries / polls_per_key)
 
 
 def plan(
@@ -139,9 +155,9 @@ def plan(
 ) -> Pacing:
     """Pace polling so that today's remaining budget lasts until the next Pacific reset.
 
-    `spent_units` holds what each usable key has already spent today (one entry per key).
-    Each poll is paid by one key, so a key's leftover below `cost_per_poll` buys nothing.
-    Recomputing after keys are added or after the reset shortens the interval again.
+    `spent_units` holds what each usable key has already spent today (one entry per key): see
+    `polls_affordable()`. Recomputing after keys are added or after the reset shortens the
+    interval again.
     """
     _require_aware(now)
     if usable_keys < 0 or queries < 0:
@@ -158,23 +174,12 @@ def plan(
             f"({cost_per_poll} units): check the quota settings"
         )
 
-    resume_at = next_reset(now)
-    seconds_to_reset = (resume_at - now).total_seconds()
-    left = [max(0, budget_per_key - spent) for spent in spent_units]
-    remaining_units = sum(left)
-    polls_affordable = sum(units // cost_per_poll for units in left)
-
-    full_day_polls = usable_keys * (budget_per_key // cost_per_poll) // queries if queries else 0
-    full_day_interval = _spread(DAY_SECONDS, full_day_polls) if full_day_polls else None
-    keys_needed = _keys_needed(
-        queries=queries,
-        wanted=wanted_interval,
-        budget_per_key=budget_per_key,
-        cost_per_poll=cost_per_poll,
+    seconds_to_reset = (next_reset(now) - now).total_seconds()
+    affordable = polls_affordable(
+        spent_units=spent_units, budget_per_key=budget_per_key, cost_per_poll=cost_per_poll
     )
-
     # Every query gets the same interval, so only whole rounds of all queries count.
-    polls_per_query = polls_affordable // queries if queries else 0
+    polls_per_query = affordable // queries if queries else 0
     paused = queries > 0 and polls_per_query == 0
     if queries == 0:
         interval = wanted_interval
@@ -183,31 +188,25 @@ def plan(
     else:
         interval = max(wanted_interval, _spread(seconds_to_reset, polls_per_query))
 
+    fresh = budget_per_key // cost_per_poll  # the polls a key pays for on a fresh day
     sentence = _sentence(
         usable_keys=usable_keys,
         queries=queries,
         wanted=wanted_interval,
-        keys_needed=keys_needed,
-        full_day_interval=full_day_interval,
+        keys_needed=keys_needed(queries=queries, wanted=wanted_interval, polls_per_key=fresh),
+        full_day_interval=full_day_interval(
+            usable_keys=usable_keys, queries=queries, polls_per_key=fresh
+        ),
         interval=interval,
         paused=paused,
-        polls_affordable=polls_affordable,
+        polls_affordable=affordable,
         seconds_to_reset=seconds_to_reset,
     )
     return Pacing(
         computed_at=now,
         interval_seconds=interval,
-        wanted_interval=wanted_interval,
-        stretched=interval > wanted_interval,
         paused=paused,
-        resume_at=resume_at,
-        seconds_to_reset=seconds_to_reset,
-        remaining_units=remaining_units,
-        polls_affordable=polls_affordable,
-        keys_needed_for_wanted=keys_needed,
-        full_day_interval=full_day_interval,
         usable_keys=usable_keys,
-        queries=queries,
         sentence=sentence,
     )
 

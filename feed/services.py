@@ -467,10 +467,14 @@ def pacing(*, now: datetime) -> quota.Pacing:
         spent_units=[s.units_today - s.check_units_today for s in usable],
         queries=max(1, SearchQuery.objects.filter(active=True).count()),
         wanted_interval=settings.FETCH_INTERVAL_SECONDS,
-        # The checks' share is theirs (feed/checks.py): polls are paced on the rest.
-        budget_per_key=settings.YOUTUBE_DAILY_QUOTA - keys.check_budget(),
+        budget_per_key=poll_budget(),
         cost_per_poll=poll_cost(now=now),
     )
+
+
+def poll_budget() -> int:
+    """A key's daily units for polls: the checks' share is theirs (feed/checks.py)."""
+    return settings.YOUTUBE_DAILY_QUOTA - keys.check_budget()
 
 
 def coverage(*, now: datetime, plan: quota.Pacing | None = None) -> list[str]:
@@ -484,7 +488,7 @@ def coverage(*, now: datetime, plan: quota.Pacing | None = None) -> list[str]:
             f"more than {quota.humanise(settings.FETCH_OVERLAP_SECONDS)} late is never stored"
         ]
     plan = plan or pacing(now=now)
-    per_key = (settings.YOUTUBE_DAILY_QUOTA - keys.check_budget()) / settings.YOUTUBE_SEARCH_COST
+    per_key = poll_budget() / settings.YOUTUBE_SEARCH_COST
     rates = videos_per_hour(now=now)
     overlap = settings.FETCH_OVERLAP_SECONDS
 
@@ -544,8 +548,7 @@ def videos_per_hour(*, now: datetime) -> dict[str, float]:
 def poll_cost(*, now: datetime) -> int:
     """What a poll costs, to pace by: the mean of the last day's polls that spent anything, and
     never less than one search page and one details call. A burst bigger than a page, or the
-    overlap walking back into one, takes another page: pacing every poll at one page spent a
-    simulated day's quota hours before the reset (bench/quota_day.py)."""
+    overlap walking back into one, takes another page (bench/results/analysis.md)."""
     least = settings.YOUTUBE_SEARCH_COST + settings.YOUTUBE_VIDEOS_COST
     recent = FetchRun.objects.filter(
         started_at__gt=now - timedelta(days=1), started_at__lte=now, units__gt=0

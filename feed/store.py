@@ -185,7 +185,7 @@ def allocate_sort_keys(published: Sequence[datetime]) -> list[int]:
 def highest_keys(seconds: Sequence[int]) -> list[int | None]:
     """The highest stored sort key within each of these seconds (None where there is none)."""
     # One index probe per second, driven from the list of seconds. (An OR of ranges with bound
-    # parameters made SQLite's planner scan the whole index instead: 6 s at 1M videos.)
+    # parameters made SQLite's planner scan the whole index: bench/results/analysis.md.)
     rows = ", ".join(["(%s, %s)"] * len(seconds))
     params = [k for s in seconds for k in (s * SLOTS_PER_SECOND, (s + 1) * SLOTS_PER_SECOND)]
     with connection.cursor() as cursor:

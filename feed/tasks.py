@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from huey import crontab
@@ -34,11 +36,21 @@ POLL_LEASE_SECONDS = 5 * 60
 # failing YouTube) loses its lease: a second round then checks the same videos again, which costs
 # units but never more than the checks' share (each call is paid only within it).
 CHECK_LEASE_SECONDS = 10 * 60
-# Steps of search.merge_index per run, every 5 minutes: up to about 40 MB of index rewritten in
-# transactions of about 20 ms each, far more than a day of polling adds.
+# Steps of search.merge_index per run, every 5 minutes: far more than a day of polling adds, in
+# short transactions (sizes and times: bench/results/analysis.md).
 MERGE_STEPS = 40
 
 _started = threading.Lock()
+
+
+@contextmanager
+def skipped_while_leased(message: str) -> Iterator[None]:
+    """Runs the block, which takes a lease; where another consumer holds it (the lease raised
+    TaskLockedException), logs `message` instead: the task's next run tries again."""
+    try:
+        yield
+    except TaskLockedException:
+        logger.info(message)
 
 
 @on_startup()
@@ -53,11 +65,11 @@ def start_polling() -> None:
 
 @db_periodic_task(crontab(minute="*"))
 def schedule_polls() -> None:
-    try:
-        with lease("schedule-polls", seconds=SCHEDULE_LEASE_SECONDS):
-            schedule_due_polls(now=clock.now())
-    except TaskLockedException:
-        logger.info("polls not scheduled: another consumer is scheduling them right now")
+    with (
+        skipped_while_leased("polls not scheduled: another consumer is scheduling them right now"),
+        lease("schedule-polls", seconds=SCHEDULE_LEASE_SECONDS),
+    ):
+        schedule_due_polls(now=clock.now())
 
 
 def schedule_due_polls(*, now: datetime) -> int:
@@ -99,43 +111,41 @@ def poll(query_id: int, interval: float | None = None) -> None:
         interval = services.pacing(now=now).interval_seconds
     if services.polled_recently(query, now=now, interval=interval):
         return
-    try:
-        # Across every worker process: one poll of a query at a time.
-        with lease(f"poll-{query_id}", seconds=POLL_LEASE_SECONDS) as renew:
-            run = services.fetch_query(query, after_page=renew)
-    except TaskLockedException:
-        logger.info("poll of %r skipped: the previous one is still running", query.text)
-        return
-    logger.info(
-        "polled %r: %d pages, %d new, %d updated, %d units%s",
-        query.text,
-        run.pages,
-        run.new_videos,
-        run.updated_videos,
-        run.units,
-        f", error: {run.error}" if run.error else "",
-    )
+    # Across every worker process: one poll of a query at a time.
+    with (
+        skipped_while_leased(f"poll of {query.text!r} skipped: the previous one is still running"),
+        lease(f"poll-{query_id}", seconds=POLL_LEASE_SECONDS) as renew,
+    ):
+        run = services.fetch_query(query, after_page=renew)
+        logger.info(
+            "polled %r: %d pages, %d new, %d updated, %d units%s",
+            query.text,
+            run.pages,
+            run.new_videos,
+            run.updated_videos,
+            run.units,
+            f", error: {run.error}" if run.error else "",
+        )
 
 
 @db_periodic_task(crontab(minute="*"))
 def check_videos() -> None:
     """A round of checks (feed/checks.py): removals, restorations, fresh counts and details."""
-    try:
-        with lease("check-videos", seconds=CHECK_LEASE_SECONDS):
-            done = services.check_videos()
-    except TaskLockedException:
-        logger.info("checks skipped: the previous round is still running")
-        return
-    if done.calls or done.error:
-        logger.info(
-            "checked %d videos in %d calls: %d removed, %d back%s%s",
-            done.checked,
-            done.calls,
-            done.removed,
-            done.restored,
-            ", more are due" if done.more_due else "",
-            f", stopped: {done.error}" if done.error else "",
-        )
+    with (
+        skipped_while_leased("checks skipped: the previous round is still running"),
+        lease("check-videos", seconds=CHECK_LEASE_SECONDS),
+    ):
+        done = services.check_videos()
+        if done.calls or done.error:
+            logger.info(
+                "checked %d videos in %d calls: %d removed, %d back%s%s",
+                done.checked,
+                done.calls,
+                done.removed,
+                done.restored,
+                ", more are due" if done.more_due else "",
+                f", stopped: {done.error}" if done.error else "",
+            )
 
 
 @db_periodic_task(crontab(minute="*/5"))
@@ -153,15 +163,12 @@ def merge_search_index() -> None:
 @db_periodic_task(crontab(minute="*"))
 def deliver_webhooks() -> None:
     """Deliver the change log to the webhook subscriptions (feed/webhooks.py)."""
-    try:
+    with skipped_while_leased("webhooks not delivered: the previous round is still running"):
         done = webhooks.deliver_leased(now=clock.now())
-    except TaskLockedException:
-        logger.info("webhooks not delivered: the previous round is still running")
-        return
-    if done.delivered or done.failed:
-        logger.info(
-            "webhooks: %d changes delivered, %d failed%s",
-            done.delivered,
-            done.failed,
-            f", {done.disabled} subscriptions disabled" if done.disabled else "",
-        )
+        if done.delivered or done.failed:
+            logger.info(
+                "webhooks: %d changes delivered, %d failed%s",
+                done.delivered,
+                done.failed,
+                f", {done.disabled} subscriptions disabled" if done.disabled else "",
+            )

@@ -341,8 +341,8 @@ class Transport(Protocol):
 
 def _client(*, key: str, endpoint: str, timeout: float, http: Transport | None) -> Any:
     # Built per call, not cached: building from the bundled discovery document takes ~2 ms
-    # (measured: median 2.0 ms, max 20 ms over 200 builds), while a cached client would share
-    # one httplib2.Http, which is not thread-safe, between worker threads.
+    # (bench/results/analysis.md), while a cached client would share one httplib2.Http, which
+    # is not thread-safe, between worker threads.
     return build(
         "youtube",
         "v3",
@@ -354,39 +354,52 @@ def _client(*, key: str, endpoint: str, timeout: float, http: Transport | None) 
     )
 
 
-def _execute(
-    request: Any, *, endpoint: str, timeout: float, num_retries: int, key_fingerprint: str
-) -> dict[str, Any]:
-    error: YouTubeError | None = None
-    try:
-        body = request.execute(num_retries=num_retries)
-    except HttpError as exc:
-        error = _classify(
-            status=exc.status_code,
-            content=exc.content,
-            num_retries=num_retries,
-            key_fingerprint=key_fingerprint,
+@dataclass(frozen=True, slots=True)
+class _Connection:
+    """One call's way to YouTube: the key, where, how long to wait, how often to retry."""
+
+    key: str
+    endpoint: str
+    timeout: float
+    num_retries: int
+    http: Transport | None
+
+    def client(self) -> Any:
+        return _client(key=self.key, endpoint=self.endpoint, timeout=self.timeout, http=self.http)
+
+    def execute(self, request: Any) -> dict[str, Any]:
+        """YouTube's answer to `request`, a JSON object; anything else raises a YouTubeError."""
+        error: YouTubeError | None = None
+        try:
+            body = request.execute(num_retries=self.num_retries)
+        except HttpError as exc:
+            error = _classify(
+                status=exc.status_code,
+                content=exc.content,
+                num_retries=self.num_retries,
+                key_fingerprint=fingerprint(self.key),
+            )
+        except _TRANSPORT_ERRORS as exc:
+            error = _transport_error(
+                exc,
+                endpoint=self.endpoint,
+                timeout=self.timeout,
+                key_fingerprint=fingerprint(self.key),
+            )
+        except ValueError:  # a body that is not UTF-8; non-JSON bodies come back as str, below
+            body = None
+        if error is not None:
+            # Raised here, outside the except block, so that the client's exception (its text
+            # carries the request URL, key included) is neither __cause__ nor __context__ of ours.
+            raise error
+        if not isinstance(body, dict):
+            raise self.malformed("with a body that is not a JSON object", status=None)
+        return body
+
+    def malformed(self, what: str, *, status: int | None = 200) -> TransientError:
+        return _malformed(
+            f"YouTube answered {what}", status=status, key_fingerprint=fingerprint(self.key)
         )
-    except _TRANSPORT_ERRORS as exc:
-        error = _transport_error(
-            exc,
-            endpoint=endpoint,
-            timeout=timeout,
-            key_fingerprint=key_fingerprint,
-        )
-    except ValueError:  # a body that is not UTF-8; non-JSON bodies come back as str, below
-        body = None
-    if error is not None:
-        # Raised here, outside the except block, so that the client's exception (its text
-        # carries the request URL, key included) is neither __cause__ nor __context__ of ours.
-        raise error
-    if not isinstance(body, dict):
-        raise _malformed(
-            "YouTube answered with a body that is not a JSON object",
-            status=None,
-            key_fingerprint=key_fingerprint,
-        )
-    return body
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,8 +511,11 @@ def search_page(
     """
     if not 1 <= max_results <= MAX_RESULTS:
         raise ValueError(f"max_results must be 1..{MAX_RESULTS}, got {max_results}")
+    conn = _Connection(
+        key=key, endpoint=endpoint, timeout=timeout, num_retries=num_retries, http=http
+    )
     request = (
-        _client(key=key, endpoint=endpoint, timeout=timeout, http=http)
+        conn.client()
         .search()
         .list(
             part="snippet",
@@ -512,17 +528,10 @@ def search_page(
             pageToken=page_token or None,
         )
     )
-    body = _execute(
-        request,
-        endpoint=endpoint,
-        timeout=timeout,
-        num_retries=num_retries,
-        key_fingerprint=fingerprint(key),
-    )
+    body = conn.execute(request)
     items, token = body.get("items", []), body.get("nextPageToken")
     if not isinstance(items, list) or not (token is None or isinstance(token, str)):
-        what = "a search with an unexpected shape (items or nextPageToken)"
-        raise _malformed(f"YouTube answered {what}", status=200, key_fingerprint=fingerprint(key))
+        raise conn.malformed("a search with an unexpected shape (items or nextPageToken)")
     snippets = [snippet for item in items if (snippet := _parse_search_item(item)) is not None]
     return SearchPage(items=snippets, next_page_token=token or None)
 
@@ -579,21 +588,14 @@ def fetch_details(
         return {}
     # No maxResults: the API documents it as unsupported together with `id`, and an id lookup
     # returns every id it finds (at most 50) anyway.
-    request = (
-        _client(key=key, endpoint=endpoint, timeout=timeout, http=http)
-        .videos()
-        .list(part="contentDetails,statistics", id=",".join(ids))
+    conn = _Connection(
+        key=key, endpoint=endpoint, timeout=timeout, num_retries=num_retries, http=http
     )
-    body = _execute(
-        request,
-        endpoint=endpoint,
-        timeout=timeout,
-        num_retries=num_retries,
-        key_fingerprint=fingerprint(key),
+    body = conn.execute(
+        conn.client().videos().list(part="contentDetails,statistics", id=",".join(ids))
     )
     if not isinstance(items := body.get("items", []), list):
-        what = "a videos lookup with an unexpected shape (items)"
-        raise _malformed(f"YouTube answered {what}", status=200, key_fingerprint=fingerprint(key))
+        raise conn.malformed("a videos lookup with an unexpected shape (items)")
     details: dict[str, VideoDetails] = {}
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):

@@ -13,6 +13,8 @@ from feed.quota import PACIFIC
 # 2026-11-28 is in Pacific Standard Time (UTC-8): midnight Pacific is 08:00 UTC.
 MIDNIGHT_PST = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
 NOON_PST = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+BUDGET = 10_000  # a key's daily units (YOUTUBE_DAILY_QUOTA)
+COST = 100  # one search page (YOUTUBE_SEARCH_COST)
 
 
 def plan(**overrides: object) -> quota.Pacing:
@@ -22,11 +24,29 @@ def plan(**overrides: object) -> quota.Pacing:
         "spent_units": [0],
         "queries": 1,
         "wanted_interval": 10,
-        "budget_per_key": 10_000,  # a key's daily units (YOUTUBE_DAILY_QUOTA)
-        "cost_per_poll": 100,  # one search page (YOUTUBE_SEARCH_COST)
+        "budget_per_key": BUDGET,
+        "cost_per_poll": COST,
     }
     arguments.update(overrides)
     return quota.plan(**arguments)  # type: ignore[arg-type]
+
+
+def units_left(spent_units: list[int]) -> int:
+    return sum(quota.units_left(spent_units=spent_units, budget_per_key=BUDGET))
+
+
+def polls_affordable(spent_units: list[int]) -> int:
+    return quota.polls_affordable(
+        spent_units=spent_units, budget_per_key=BUDGET, cost_per_poll=COST
+    )
+
+
+def keys_needed(*, queries: int = 1, wanted: float = 10) -> int:
+    return quota.keys_needed(queries=queries, wanted=wanted, polls_per_key=BUDGET // COST)
+
+
+def full_day_interval(*, queries: int = 1) -> float | None:
+    return quota.full_day_interval(usable_keys=1, queries=queries, polls_per_key=BUDGET // COST)
 
 
 def test_it_puts_the_last_microsecond_before_midnight_in_the_old_day() -> None:
@@ -72,8 +92,9 @@ def test_it_makes_the_fall_back_day_25_hours_long() -> None:
 
 
 def test_it_spreads_a_fresh_budget_over_the_short_spring_day() -> None:
-    pacing = plan(now=datetime(2026, 3, 8, 8, 0, tzinfo=UTC))
-    assert pacing.seconds_to_reset == 23 * 3600
+    now = datetime(2026, 3, 8, 8, 0, tzinfo=UTC)
+    pacing = plan(now=now)
+    assert (quota.next_reset(now) - now).total_seconds() == 23 * 3600
     assert pacing.interval_seconds == 23 * 3600 / 100
 
 
@@ -89,11 +110,11 @@ def test_it_says_what_one_key_and_one_query_allow() -> None:
         "a 10 s interval needs 87 keys"
     )
     assert pacing.interval_seconds == 864
-    assert pacing.full_day_interval == 864
-    assert pacing.keys_needed_for_wanted == 87
-    assert pacing.polls_affordable == 100
-    assert pacing.remaining_units == 10_000
-    assert pacing.stretched
+    assert full_day_interval() == 864
+    assert keys_needed() == 87
+    assert polls_affordable([0]) == 100
+    assert units_left([0]) == 10_000
+    assert pacing.interval_seconds > 10  # stretched from the wanted 10 s
     assert not pacing.paused
 
 
@@ -109,9 +130,8 @@ def test_it_uses_plural_forms() -> None:
 
 def test_it_keeps_a_wanted_interval_that_is_already_affordable() -> None:
     pacing = plan(usable_keys=2, spent_units=[0, 0], wanted_interval=3600)
-    assert pacing.interval_seconds == 3600
-    assert not pacing.stretched
-    assert pacing.keys_needed_for_wanted == 1
+    assert pacing.interval_seconds == 3600  # not stretched
+    assert keys_needed(wanted=3600) == 1
     assert pacing.sentence.endswith("a 1 h interval needs 1 key")
 
 
@@ -134,9 +154,8 @@ def test_it_shrinks_the_interval_again_after_the_reset() -> None:
 
 def test_it_stretches_the_interval_when_the_budget_is_nearly_spent() -> None:
     pacing = plan(now=NOON_PST, spent_units=[9_700])
-    assert pacing.polls_affordable == 3
-    assert pacing.interval_seconds == 43_200 / 3
-    assert pacing.stretched
+    assert polls_affordable([9_700]) == 3
+    assert pacing.interval_seconds == 43_200 / 3  # stretched from the wanted 10 s
     assert pacing.sentence.endswith(
         "; today's remaining quota allows a poll every 4 h until the reset in 12 h"
     )
@@ -145,8 +164,8 @@ def test_it_stretches_the_interval_when_the_budget_is_nearly_spent() -> None:
 def test_it_ignores_a_leftover_too_small_for_one_poll() -> None:
     pacing = plan(now=NOON_PST, usable_keys=2, spent_units=[9_950, 9_950])
     # 100 units are left in all, but no single key can pay for a 100-unit search.
-    assert pacing.remaining_units == 100
-    assert pacing.polls_affordable == 0
+    assert units_left([9_950, 9_950]) == 100
+    assert polls_affordable([9_950, 9_950]) == 0
     assert pacing.paused
 
 
@@ -163,14 +182,16 @@ def test_it_pauses_until_the_reset_when_the_budget_is_spent() -> None:
 
 def test_it_counts_an_overspent_key_as_empty() -> None:
     pacing = plan(now=NOON_PST, usable_keys=2, spent_units=[10_400, 9_000])
-    assert pacing.remaining_units == 1_000
-    assert pacing.polls_affordable == 10
+    assert units_left([10_400, 9_000]) == 1_000
+    assert polls_affordable([10_400, 9_000]) == 10
+    assert pacing.interval_seconds == 43_200 / 10
 
 
 def test_it_pauses_with_no_usable_key() -> None:
     pacing = plan(now=NOON_PST, usable_keys=0, spent_units=[])
     assert pacing.paused
-    assert pacing.interval_seconds == pacing.seconds_to_reset == 43_200
+    assert pacing.interval_seconds == (quota.next_reset(NOON_PST) - NOON_PST).total_seconds()
+    assert pacing.interval_seconds == 43_200
     assert pacing.next_poll_at(last_poll=None) == pacing.resume_at
     assert pacing.sentence == (
         "with no usable key nothing is polled until a key is added or the quota resets in 12 h; "
@@ -181,7 +202,7 @@ def test_it_pauses_with_no_usable_key() -> None:
 def test_it_pauses_when_the_quota_cannot_cover_every_query_once() -> None:
     pacing = plan(now=NOON_PST, queries=150)
     assert pacing.paused
-    assert pacing.full_day_interval is None
+    assert full_day_interval(queries=150) is None
     assert pacing.sentence == (
         "with 1 key and 150 queries the daily quota cannot poll every query even once; "
         "a 10 s interval needs 12,960 keys; today's remaining quota (100 polls) cannot poll "
@@ -192,7 +213,7 @@ def test_it_pauses_when_the_quota_cannot_cover_every_query_once() -> None:
 def test_it_has_nothing_to_poll_without_queries() -> None:
     pacing = plan(queries=0)
     assert not pacing.paused
-    assert pacing.keys_needed_for_wanted == 0
+    assert keys_needed(queries=0) == 0
     assert pacing.sentence == "with 1 key and no queries there is nothing to poll"
 
 
@@ -268,15 +289,20 @@ def test_it_never_plans_to_spend_more_than_is_left_before_the_reset(
         budget_per_key=budget_per_key,
         cost_per_poll=cost,
     )
-    assert pacing.polls_affordable * cost <= pacing.remaining_units
-    assert pacing.stretched == (pacing.interval_seconds > wanted)
+    affordable = quota.polls_affordable(
+        spent_units=spent, budget_per_key=budget_per_key, cost_per_poll=cost
+    )
+    assert affordable * cost <= sum(
+        quota.units_left(spent_units=spent, budget_per_key=budget_per_key)
+    )
     if pacing.paused:
         assert pacing.next_poll_at(last_poll=now) == quota.next_reset(now)
     else:
         assert pacing.interval_seconds >= wanted
         # Every query polled now and then once per interval until the reset.
-        polls_before_reset = queries * math.ceil(pacing.seconds_to_reset / pacing.interval_seconds)
-        assert polls_before_reset <= pacing.polls_affordable
+        seconds_to_reset = (quota.next_reset(now) - now).total_seconds()
+        polls_before_reset = queries * math.ceil(seconds_to_reset / pacing.interval_seconds)
+        assert polls_before_reset <= affordable
 
 
 @given(now=instants)

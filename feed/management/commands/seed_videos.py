@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import random
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate
 
@@ -13,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from feed import clock, search, store
-from feed.models import SearchQuery
+from feed.models import SearchQuery, classify_all
+from feed.youtube import VideoSnippet
 
 # Words every demo can search for ("tea how", "mak", "pasta"), then a long tail.
 COMMON = [
@@ -74,18 +74,6 @@ TEMPLATES = [
 QUERIES = ["football", "cricket", "cooking", "music"]
 
 
-@dataclass(frozen=True, slots=True)
-class SeedVideo:
-    youtube_id: str
-    published_at: datetime
-    title: str
-    description: str
-    channel_id: str
-    channel_title: str
-    live: str
-    thumbnails: dict[str, str] = field(default_factory=dict)
-
-
 class Vocabulary:
     """Zipf-like: a few words in most titles, a long tail of rare ones."""
 
@@ -102,7 +90,7 @@ class Vocabulary:
         return self.rng.choices(self.words, cum_weights=self.cumulative, k=k)
 
 
-def make_videos(*, count: int, seed: int, ties: float, end: datetime) -> list[list[SeedVideo]]:
+def make_videos(*, count: int, seed: int, ties: float, end: datetime) -> list[list[VideoSnippet]]:
     """`count` videos per query bucket, newest ending at `end`, on average 30 s apart."""
     rng = random.Random(seed)
     vocab = Vocabulary(rng)
@@ -110,7 +98,7 @@ def make_videos(*, count: int, seed: int, ties: float, end: datetime) -> list[li
         (f"UC{rng.getrandbits(110):022x}"[:24], " ".join(vocab.sample(2)).title())
         for _ in range(max(10, count // 200))
     ]
-    buckets: list[list[SeedVideo]] = [[] for _ in QUERIES]
+    buckets: list[list[VideoSnippet]] = [[] for _ in QUERIES]
     moment = end
     for n in range(count):
         if rng.random() >= ties:
@@ -132,7 +120,7 @@ def make_videos(*, count: int, seed: int, ties: float, end: datetime) -> list[li
         video_id = f"{seed:02x}{n:09x}"[-11:]
         live = rng.choices(["none", "live", "upcoming"], weights=[96, 2, 2])[0]
         buckets[n % len(QUERIES)].append(
-            SeedVideo(
+            VideoSnippet(
                 youtube_id=video_id,
                 published_at=moment.replace(microsecond=0),
                 title=html.unescape(raw_title),
@@ -157,8 +145,7 @@ def make_videos(*, count: int, seed: int, ties: float, end: datetime) -> list[li
 # on both engines, and no draw from the seed's random stream, so words and channels stay as they
 # were): 1% never answered (no duration), 25% Shorts (1 s to 3 min), 5% 3-4 min, 54% 4-20 min,
 # 15% longer; streams and premieres 0 (YouTube's P0D); views spread from 0 to a million, 1%
-# hidden. Then each video's length and Shorts mark, as feed.models.classify() gives them (no
-# seeded title says #shorts).
+# hidden. Then each video's length and Shorts mark (feed.models.classify_all).
 DETAILS = """
 UPDATE feed_video SET
   duration_seconds = CASE
@@ -172,30 +159,18 @@ UPDATE feed_video SET
     WHEN id % 97 = 0 THEN NULL
     ELSE ((id * 104729) % 1000) * ((id * 104729) % 1000) * ((id * 104729) % 1000) / 1000 END
 """
-CLASSIFY = """
-UPDATE feed_video SET
-  length = CASE
-    WHEN live <> 'none' OR duration_seconds IS NULL OR duration_seconds = 0 THEN 0
-    WHEN duration_seconds < 240 THEN 1
-    WHEN duration_seconds <= 1200 THEN 2
-    ELSE 3 END,
-  is_short = CASE
-    WHEN live = 'none' AND duration_seconds > 0 AND duration_seconds <= 180 THEN true
-    ELSE false END
-"""
 
 
 def add_details() -> None:
     with connection.cursor() as cursor:
         cursor.execute(DETAILS)
-        cursor.execute(CLASSIFY)
+    classify_all()
 
 
 def tidy_up() -> None:
     """After a bulk load: on PostgreSQL, GIN's pending list folded in (search.merge_index) and
-    statistics for the planner (it sorted every match of "tea ho", 423 ms at 1M, until ANALYZE;
-    0.4 ms after); on SQLite, the full-text index merged into one segment (a probe by rowid
-    then seeks one b-tree, not one per segment: 125 -> 19 us for a common prefix at 100k)."""
+    statistics for the planner; on SQLite, the full-text index merged into one segment (a probe
+    by rowid then seeks one b-tree, not one per segment). Figures: bench/results/analysis.md."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             # No ANALYZE here: the feed's plans were read and pinned without SQLite statistics.
