@@ -277,6 +277,10 @@ def cases(url: str, size: int) -> dict[str, dict[str, Any]]:
         f"most viewed + {rare}": api({"sort": "views", "q": rare}, None),
         "most viewed + channel": api({"sort": "views", "channel": channel}, None),
         "best match + football": api({"sort": "relevance", "q": "football"}, None),
+        # A channel of about 200 videos: probed and scored outside FTS5 on SQLite (feed.ranking).
+        "best match + channel + football": api(
+            {"sort": "relevance", "q": "football", "channel": channel}, None
+        ),
         f"best match + {rare}": api({"sort": "relevance", "q": rare}, None),
         "channel page": {"path": f"/channel/{channel}", "kind": "dashboard"},
         "channel page, most viewed": {
