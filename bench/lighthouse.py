@@ -250,7 +250,8 @@ def print_table(rows: list[tuple[str, str, list[Run]]], *, mode: str, runs: int)
             ", ".join(median["failing"]) or "none",
         ]
         skipped = len(results) - len(good)
-        note = f" ({skipped} run(s) failed)" if skipped else ""
+        failures = "; ".join(str(r["error"]) for r in results if r not in good)
+        note = f" ({skipped} run(s) failed: {failures})" if skipped else ""
         print(f"| `{path}` | {form}{note} | " + " | ".join(cells) + " |")
     medians = [
         statistics.median([r["scores"]["performance"] for r in res if r["scores"]])
