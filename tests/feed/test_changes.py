@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
 from feed import search, store
 from feed.models import Change, SearchQuery, Video
@@ -312,3 +313,11 @@ def test_the_migration_logs_the_videos_stored_before_it(transactional_db):
         ("old0", "stored"),
         ("old1", "removed"),
     ]
+
+
+def test_the_log_is_indexed_by_video_then_position_and_once(db):
+    # A filter that keeps few videos reads each one's changes after `since` from this index.
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "feed_change")
+    indexed = [c["columns"] for c in constraints.values() if c["index"] and not c["primary_key"]]
+    assert indexed == [["video_id", "id"]]
