@@ -3,6 +3,7 @@ or, for an htmx request, only the fragment that request swaps (from the same dat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
@@ -306,17 +307,37 @@ def results_context(address: Address) -> dict:
     }
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Select:
+    """One <select> of the grid's filter form (templates/dashboard/_select.html)."""
+
+    label: str
+    name: str
+    choices: list[tuple[str, str]]
+    chosen: str  # the value the address asks for
+    anything: str = ""  # the first option's words, for no filter ("": no such option)
+
+
 def form_context(request: HttpRequest, address: Address) -> dict:
     """What only the full page adds: the filter form, with the source queries to choose from."""
+
+    def select(label: str, name: str, choices: Iterable[tuple[str, str]], **more: str) -> Select:
+        chosen = request.GET.get(name, "")
+        return Select(label=label, name=name, choices=list(choices), chosen=chosen, **more)
+
+    sources = SearchQuery.objects.values_list("text", flat=True)
+    live = [(live.value, LIVE_WORDS[live]) for live in Video.Live]
     return {
         "raw": request.GET,
         "form_url": address.path,
-        "when_choices": WHEN_CHOICES,
-        "sort_choices": SORT_CHOICES,
-        "live_choices": [(live.value, LIVE_WORDS[live]) for live in Video.Live],
-        "duration_choices": DURATION_CHOICES,
-        "shorts_choices": SHORTS_CHOICES,
-        "source_queries": list(SearchQuery.objects.values_list("text", flat=True)),
+        "selects": [
+            select("Source", "query", ((text, text) for text in sources), anything="All queries"),
+            select("Type", "live", live, anything="All videos"),
+            select("Length", "duration", DURATION_CHOICES, anything="Any length"),
+            select("Shorts", "shorts", SHORTS_CHOICES, anything="With Shorts"),
+            select("Published", "when", WHEN_CHOICES, anything="Any time"),
+        ],
+        "sort": select("Sort", "sort", SORT_CHOICES),
     }
 
 
