@@ -34,7 +34,7 @@ def scores(rows: Iterable[tuple[int, str, str]], terms: list[str]) -> dict[int, 
         return {}
     keys = [search.fold(term) for term in terms]
     total_rows, total_tokens = averages()
-    average_length = total_tokens / total_rows if total_rows else 1.0
+    average_length = total_tokens / total_rows if total_tokens and total_rows else 1.0
     idf = inverse_frequencies(terms, total_rows=total_rows)
     lengths = document_lengths([rowid for rowid, _, _ in rows])
     result = {}
