@@ -1,12 +1,11 @@
 """Best match within a small filtered set on SQLite: FTS5's bm25 formula, computed here.
 
-FTS5 counts each word's matches again for every cursor, and a probe by rowid is a cursor of its
-own: scoring a channel's 182 matches of "football" by probes took 8.7 s at 1M videos (each
-probe counted the word's 841,000 matches), and walking the search in feed order to check the
-channel of every match took 280-560 ms. So when the filters keep few videos, search.apply finds
-the matches by probing and this module scores them with bm25's formula (FTS5's k1, b and column
-weights) from the index's own document sizes and averages. Each word's document count is the
-one estimate: counted among the newest IDF_SAMPLE videos and scaled (exact below that size).
+FTS5 scores well only a walk of its index: it counts each word's matches again for every cursor,
+and a probe by rowid is a cursor of its own. So when the filters keep few videos, search.apply
+finds the matches by probing and this module scores them with bm25's formula (FTS5's k1, b and
+column weights) from the index's own document sizes and averages. Each word's document count is
+the one estimate: counted among the newest IDF_SAMPLE videos and scaled (exact below that size).
+Figures: bench/results/analysis.md, "Best match within a small set".
 """
 
 from __future__ import annotations
@@ -69,20 +68,17 @@ def inverse_frequencies(terms: list[str], *, total_rows: int) -> list[float]:
             [IDF_SAMPLE - 1],
         )
         floor = cursor.fetchone()
-        counted = f"SELECT count(*) FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH %s"
-        result = []
-        for term in terms:
-            if floor is None:  # no more videos than the sample: count them all
-                cursor.execute(counted, [search.sqlite_match([term])])
-                holding = cursor.fetchone()[0]
-            else:
-                cursor.execute(
-                    f"{counted} AND rowid >= %s", [search.sqlite_match([term]), floor[0]]
-                )
-                holding = cursor.fetchone()[0] * total_rows / IDF_SAMPLE
-            idf = math.log((total_rows - holding + 0.5) / (holding + 0.5))
-            result.append(idf if idf > 0 else 1e-6)
-    return result
+        # Every term's count in one statement; with fewer videos than the sample, all of them.
+        count = f"(SELECT count(*) FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH %s"
+        count += " AND rowid >= %s)" if floor else ")"
+        cursor.execute(
+            "SELECT " + ", ".join([count] * len(terms)),
+            [value for term in terms for value in [search.sqlite_match([term]), *(floor or [])]],
+        )
+        counts = cursor.fetchone()
+    scale = total_rows / IDF_SAMPLE if floor else 1
+    idf = [math.log((total_rows - n * scale + 0.5) / (n * scale + 0.5)) for n in counts]
+    return [value if value > 0 else 1e-6 for value in idf]
 
 
 def averages() -> tuple[int, int]:
